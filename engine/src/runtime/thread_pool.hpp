@@ -1,0 +1,42 @@
+// A fixed pool of worker threads that runs parallel_for over an index range. The calling thread takes part.
+// Work is split into contiguous chunks by index, so results never depend on the number of threads.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cairn {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);  // total threads including the caller; <= 1 means no workers
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return int(workers_.size()) + 1; }
+  // Calls fn(i) for every i in [0, n), spread over the threads; returns when all are done.
+  void parallel_for(size_t n, const std::function<void(size_t)>& fn);
+
+ private:
+  void worker_loop(size_t index);
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  const std::function<void(size_t)>* job_ = nullptr;
+  size_t job_size_ = 0;
+  size_t next_ = 0;
+  size_t pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+// parallel_for on the pool, or a plain loop when pool is null.
+void parallel_for(ThreadPool* pool, size_t n, const std::function<void(size_t)>& fn);
+
+}  // namespace cairn
