@@ -64,6 +64,7 @@ struct Value {
   std::vector<int64_t> declared_dims;
   std::vector<std::string> dim_names;
   ConstTensorPtr constant;  // set for initializers, Constant outputs and folded values
+  bool initializer = false; // a weight stored in the file (counted as a parameter)
   int producer = -1;        // index of the node producing it; -1 for graph inputs and constants
 };
 

@@ -1,0 +1,383 @@
+#include "runtime/plan.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "graph/const_eval.hpp"
+#include "runtime/thread_pool.hpp"
+
+namespace cairn {
+
+namespace {
+
+constexpr size_t kAlignFloats = 16;  // 64 bytes
+
+size_t round_up(size_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+
+std::string mib(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB"; }
+
+float* allocate_floats(size_t count) {
+  size_t bytes = std::max<size_t>(round_up(count) * sizeof(float), 64);
+  return static_cast<float*>(std::aligned_alloc(64, bytes));
+}
+
+// Runs a kernel whose inputs are all known, producing constants.
+Result<std::vector<ConstTensor>> run_on_constants(const Kernel& kernel, const std::vector<InputInfo>& inputs,
+                                                  const std::vector<Shape>& out_shapes, const Node& node) {
+  std::vector<TensorRef> in_refs(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].present) continue;
+    in_refs[i].shape = &inputs[i].shape;
+    in_refs[i].data = inputs[i].constant->is_float() ? inputs[i].constant->floats.data() : nullptr;
+  }
+  std::vector<ConstTensor> outs(out_shapes.size());
+  std::vector<MutableTensorRef> out_refs(out_shapes.size());
+  for (size_t i = 0; i < out_shapes.size(); ++i) {
+    if (i >= node.outputs.size() || node.outputs[i] < 0) continue;
+    outs[i] = ConstTensor::from_floats(out_shapes[i], std::vector<float>(size_t(shape_size(out_shapes[i]))));
+    out_refs[i] = {outs[i].floats.data(), &outs[i].shape};
+  }
+  float* scratch = allocate_floats(kernel.scratch_floats());
+  if (scratch == nullptr) return resource_limit(node.describe() + ": cannot allocate the kernel's workspace");
+  RunContext ctx;
+  ctx.inputs = in_refs;
+  ctx.outputs = out_refs;
+  ctx.scratch = scratch;
+  kernel.run(ctx);
+  std::free(scratch);
+  return outs;
+}
+
+}  // namespace
+
+ExecutionPlan::~ExecutionPlan() { std::free(arena_); }
+
+Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(const Graph& graph,
+                                                            const std::map<std::string, Shape>& input_shapes,
+                                                            uint64_t memory_limit_bytes, ThreadPool* pool) {
+  std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan(graph));
+  plan->pool_ = pool;
+  const size_t n_values = graph.values.size();
+  plan->shapes_.assign(n_values, {});
+  plan->constants_.assign(n_values, nullptr);
+  std::vector<bool> known(n_values, false);
+  // Any single tensor above the memory limit can be refused at once.
+  const int64_t max_elements = int64_t(std::min<uint64_t>(memory_limit_bytes / sizeof(float), uint64_t{1} << 40));
+
+  for (const auto& [name, shape] : input_shapes) {
+    if (graph.find_value(name) < 0 ||
+        std::find(graph.inputs.begin(), graph.inputs.end(), graph.find_value(name)) == graph.inputs.end()) {
+      std::string names;
+      for (int id : graph.inputs) names += (names.empty() ? "'" : ", '") + graph.values[size_t(id)].name + "'";
+      return invalid_argument("the model has no input named '" + name + "' (its inputs: " + names + ")");
+    }
+  }
+  for (int id : graph.inputs) {
+    const Value& v = graph.values[size_t(id)];
+    if (v.type != DataType::kFloat && v.type != DataType::kUndefined) {
+      return unsupported("input '" + v.name + "' is " + data_type_name(v.type) + "; Cairn takes float32 inputs");
+    }
+    Shape shape;
+    auto it = input_shapes.find(v.name);
+    if (it != input_shapes.end()) {
+      shape = it->second;
+      if (v.has_declared_shape) {
+        if (v.declared_dims.size() != shape.size()) {
+          return invalid_argument("input '" + v.name + "' has rank " + std::to_string(v.declared_dims.size()) +
+                                  " in the model, but a shape of rank " + std::to_string(shape.size()) +
+                                  " was given (" + shape_to_string(shape) + ")");
+        }
+        for (size_t d = 0; d < shape.size(); ++d) {
+          if (v.declared_dims[d] >= 0 && v.declared_dims[d] != shape[d]) {
+            return invalid_argument("input '" + v.name + "' must have dimension " + std::to_string(d) + " = " +
+                                    std::to_string(v.declared_dims[d]) + " (the model declares " +
+                                    TensorInfo{v.name, "", true, v.declared_dims, v.dim_names, }.declared_shape() +
+                                    "), got " + shape_to_string(shape));
+          }
+        }
+      }
+    } else {
+      bool complete = v.has_declared_shape;
+      for (int64_t d : v.declared_dims) complete = complete && d > 0;
+      if (!complete) {
+        return invalid_argument("input '" + v.name + "' has no fixed shape in the model (" +
+                                TensorInfo{v.name, "", v.has_declared_shape, v.declared_dims, v.dim_names}.declared_shape() +
+                                "); give its shape");
+      }
+      shape = v.declared_dims;
+    }
+    auto count = checked_element_count(shape, max_elements);
+    if (!count.is_ok()) return count.status().with_context("input '" + v.name + "'");
+    plan->shapes_[size_t(id)] = shape;
+    plan->input_shapes_[v.name] = shape;
+    known[size_t(id)] = true;
+  }
+  for (size_t i = 0; i < n_values; ++i) {
+    if (graph.values[i].constant) {
+      plan->constants_[i] = graph.values[i].constant;
+      plan->shapes_[i] = graph.values[i].constant->shape;
+      known[i] = true;
+    }
+  }
+
+  const KernelRegistry& registry = KernelRegistry::global();
+  for (const Node& node : graph.nodes) {
+    if (!node.domain.empty()) {
+      return unsupported(node.describe() + ": operators of the domain '" + node.domain + "' are not supported");
+    }
+    PrepareContext ctx{node, graph.opset, {}, max_elements};
+    bool all_constant = true;
+    std::vector<const ConstTensor*> values;
+    std::vector<const Shape*> shapes;
+    for (int in : node.inputs) {
+      InputInfo info;
+      if (in >= 0) {
+        if (!known[size_t(in)]) return invalid_model(node.describe() + " reads '" + graph.values[size_t(in)].name + "' before it is computed");
+        info.present = true;
+        info.shape = plan->shapes_[size_t(in)];
+        info.constant = plan->constants_[size_t(in)].get();
+        info.type = info.constant != nullptr ? info.constant->type : DataType::kFloat;
+        all_constant = all_constant && info.constant != nullptr;
+      }
+      values.push_back(info.constant);
+      shapes.push_back(in >= 0 ? &plan->shapes_[size_t(in)] : nullptr);
+      ctx.inputs.push_back(info);
+    }
+    auto set_constants = [&](std::vector<ConstTensor>& outs) {
+      for (size_t k = 0; k < node.outputs.size() && k < outs.size(); ++k) {
+        int out = node.outputs[k];
+        if (out < 0) continue;
+        plan->shapes_[size_t(out)] = outs[k].shape;
+        plan->constants_[size_t(out)] = std::make_shared<ConstTensor>(std::move(outs[k]));
+        known[size_t(out)] = true;
+      }
+    };
+    // Shape subgraphs and data movement on constants: fold.
+    auto folded = evaluate_constant_node(node, graph.opset, values, shapes, max_elements);
+    if (!folded.is_ok()) return folded.status();
+    if (folded->has_value()) {
+      set_constants(**folded);
+      continue;
+    }
+    KernelFactory factory = registry.find(node.op_type);
+    if (factory == nullptr) {
+      return unsupported(node.describe() + ": the operator " + node.op_type + " is not supported by Cairn");
+    }
+    for (size_t k = 0; k < ctx.inputs.size(); ++k) {
+      const InputInfo& info = ctx.inputs[k];
+      if (info.present && info.constant == nullptr && info.type != DataType::kFloat) {
+        return unsupported(node.describe() + ": input '" + graph.values[size_t(node.inputs[k])].name +
+                           "' is an integer tensor computed at run time; Cairn computes float32 tensors only");
+      }
+    }
+    std::unique_ptr<Kernel> kernel = factory();
+    std::vector<Shape> out_shapes(node.outputs.size());
+    Status s = kernel->prepare(ctx, out_shapes);
+    if (!s.is_ok()) return s;
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      if (node.outputs[k] < 0) continue;
+      auto count = checked_element_count(out_shapes[k], max_elements);
+      if (!count.is_ok()) {
+        return count.status().with_context(node.describe() + ": output '" + graph.values[size_t(node.outputs[k])].name + "'");
+      }
+    }
+    if (all_constant) {
+      CAIRN_ASSIGN_OR_RETURN(std::vector<ConstTensor> outs, run_on_constants(*kernel, ctx.inputs, out_shapes, node));
+      set_constants(outs);
+      continue;
+    }
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      int out = node.outputs[k];
+      if (out < 0) continue;
+      plan->shapes_[size_t(out)] = out_shapes[k];
+      known[size_t(out)] = true;
+    }
+    PlanStep step;
+    step.node = &node;
+    step.flops = kernel->flops();
+    step.kernel = std::move(kernel);
+    plan->total_flops_ += step.flops;
+    plan->steps_.push_back(std::move(step));
+  }
+  for (int out : graph.outputs) {
+    if (!known[size_t(out)]) return invalid_model("graph output '" + graph.values[size_t(out)].name + "' is never computed");
+  }
+  CAIRN_RETURN_IF_ERROR(plan->plan_memory(memory_limit_bytes));
+  return plan;
+}
+
+Status ExecutionPlan::plan_memory(uint64_t memory_limit_bytes) {
+  const size_t n_values = graph_.values.size();
+  // Weights the steps read, and what the kernels packed.
+  std::set<int> weights;
+  uint64_t packed = 0;
+  for (const PlanStep& step : steps_) {
+    for (int in : step.node->inputs) {
+      if (in >= 0 && constants_[size_t(in)] && constants_[size_t(in)]->is_float()) weights.insert(in);
+    }
+    packed += step.kernel->packed_bytes();
+    scratch_floats_ = std::max(scratch_floats_, step.kernel->scratch_floats());
+  }
+  weight_bytes_ = packed;
+  for (int w : weights) weight_bytes_ += uint64_t(constants_[size_t(w)]->size()) * sizeof(float);
+
+  // Liveness: [first step writing, last step reading]; graph outputs live to the end.
+  std::vector<int> first(n_values, -1), last(n_values, -1);
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    for (int out : steps_[s].node->outputs) {
+      if (out >= 0) first[size_t(out)] = int(s);
+    }
+    for (int in : steps_[s].node->inputs) {
+      if (in >= 0) last[size_t(in)] = int(s);
+    }
+  }
+  for (int out : graph_.outputs) last[size_t(out)] = int(steps_.size());
+  struct Buffer {
+    int value;
+    size_t size;
+  };
+  std::vector<Buffer> buffers;
+  for (size_t v = 0; v < n_values; ++v) {
+    if (first[v] < 0 || constants_[v]) continue;
+    if (last[v] < first[v]) last[v] = first[v];  // written but never read: still needs a place
+    buffers.push_back({int(v), round_up(size_t(shape_size(shapes_[v])))});
+  }
+  // Greedy by size: the largest buffers first, each at the lowest offset that does not overlap a placed buffer
+  // alive at the same time.
+  std::stable_sort(buffers.begin(), buffers.end(), [](const Buffer& a, const Buffer& b) { return a.size > b.size; });
+  offsets_.assign(n_values, -1);
+  std::vector<Buffer> placed;
+  arena_floats_ = 0;
+  for (const Buffer& b : buffers) {
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (const Buffer& p : placed) {
+      bool overlap = !(last[size_t(p.value)] < first[size_t(b.value)] || last[size_t(b.value)] < first[size_t(p.value)]);
+      if (overlap) busy.emplace_back(size_t(offsets_[size_t(p.value)]), p.size);
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t offset = 0;
+    for (const auto& [start, size] : busy) {
+      if (offset + b.size <= start) break;
+      offset = std::max(offset, start + size);
+    }
+    offsets_[size_t(b.value)] = int64_t(offset);
+    arena_floats_ = std::max(arena_floats_, offset + b.size);
+    placed.push_back(b);
+  }
+
+  const uint64_t total = weight_bytes_ + arena_bytes() + scratch_bytes();
+  if (total > memory_limit_bytes) {
+    return resource_limit("the model needs " + mib(total) + " at these input shapes (weights " + mib(weight_bytes_) +
+                          ", activations " + mib(arena_bytes()) + ", workspace " + mib(scratch_bytes()) +
+                          "), above the memory limit of " + mib(memory_limit_bytes));
+  }
+  arena_ = allocate_floats(arena_floats_ + scratch_floats_);
+  if (arena_ == nullptr) return resource_limit("cannot allocate " + mib(arena_bytes() + scratch_bytes()) + " for the run");
+  return Status::ok();
+}
+
+std::vector<std::pair<std::string, Shape>> ExecutionPlan::output_shapes() const {
+  std::vector<std::pair<std::string, Shape>> out;
+  for (int id : graph_.outputs) out.emplace_back(graph_.values[size_t(id)].name, shapes_[size_t(id)]);
+  return out;
+}
+
+Result<std::vector<Tensor>> ExecutionPlan::run(std::span<const InputView> inputs, const RunOptions& options) {
+  std::vector<const float*> read(graph_.values.size(), nullptr);
+  std::vector<float*> write(graph_.values.size(), nullptr);
+  for (size_t v = 0; v < graph_.values.size(); ++v) {
+    if (constants_[v] && constants_[v]->is_float()) read[v] = constants_[v]->floats.data();
+    if (offsets_[v] >= 0) read[v] = write[v] = arena_ + offsets_[v];
+  }
+  for (int id : graph_.inputs) {
+    const Value& v = graph_.values[size_t(id)];
+    const InputView* given = nullptr;
+    for (const InputView& in : inputs) {
+      if (in.name == v.name) given = &in;
+    }
+    if (given == nullptr) return invalid_argument("input '" + v.name + "' is missing");
+    if (given->shape != shapes_[size_t(id)]) {
+      return invalid_argument("input '" + v.name + "' has shape " + shape_to_string(given->shape) +
+                              ", but the model was prepared for " + shape_to_string(shapes_[size_t(id)]));
+    }
+    if (given->data == nullptr) return invalid_argument("input '" + v.name + "' has no data");
+    read[size_t(id)] = given->data;
+  }
+  if (inputs.size() != graph_.inputs.size()) {
+    for (const InputView& in : inputs) {
+      int id = graph_.find_value(in.name);
+      if (id < 0 || std::find(graph_.inputs.begin(), graph_.inputs.end(), id) == graph_.inputs.end()) {
+        return invalid_argument("the model has no input named '" + in.name + "'");
+      }
+    }
+  }
+
+  const double total = total_flops_ > 0 ? total_flops_ : 1.0;
+  double done = 0, last_reported = -1;
+  auto report = [&](double fraction) {
+    fraction = std::min(1.0, fraction);
+    if (options.on_progress && fraction > last_reported) {
+      last_reported = fraction;
+      options.on_progress(fraction);
+    }
+  };
+  auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed); };
+  std::vector<TensorRef> in_refs;
+  std::vector<MutableTensorRef> out_refs;
+  for (const PlanStep& step : steps_) {
+    if (cancelled()) return Status::error(StatusCode::kCancelled, "the run was cancelled");
+    const Node& node = *step.node;
+    in_refs.assign(node.inputs.size(), TensorRef{});
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      int in = node.inputs[k];
+      if (in < 0) continue;
+      in_refs[k] = {read[size_t(in)], &shapes_[size_t(in)]};
+    }
+    out_refs.assign(node.outputs.size(), MutableTensorRef{});
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      int out = node.outputs[k];
+      if (out < 0) continue;
+      out_refs[k] = {write[size_t(out)], &shapes_[size_t(out)]};
+    }
+    RunContext ctx;
+    ctx.inputs = in_refs;
+    ctx.outputs = out_refs;
+    ctx.scratch = arena_ + round_up(arena_floats_);
+    ctx.pool = pool_;
+    ctx.cancel = options.cancel;
+    const double base = done, step_flops = step.flops;
+    if (options.on_progress) {
+      ctx.report = [&, base, step_flops](double f) { report((base + std::min(f, step_flops)) / total); };
+    }
+    step.kernel->run(ctx);
+    if (cancelled()) return Status::error(StatusCode::kCancelled, "the run was cancelled");
+    done += step.flops;
+    report(done / total);
+  }
+  report(1.0);
+
+  std::vector<Tensor> outputs;
+  for (int id : graph_.outputs) {
+    Tensor t;
+    t.shape = shapes_[size_t(id)];
+    const float* src = read[size_t(id)];
+    auto n = size_t(shape_size(t.shape));
+    if (src == nullptr) {
+      const ConstTensor* c = constants_[size_t(id)].get();
+      if (c != nullptr) {
+        std::vector<float> values = c->to_floats();
+        t.data = std::move(values);
+        outputs.push_back(std::move(t));
+        continue;
+      }
+      return invalid_model("graph output '" + graph_.values[size_t(id)].name + "' has no value");
+    }
+    t.data.assign(src, src + n);
+    outputs.push_back(std::move(t));
+  }
+  return outputs;
+}
+
+}  // namespace cairn
