@@ -23,6 +23,12 @@ float* allocate_floats(size_t count) {
   return static_cast<float*>(std::aligned_alloc(64, bytes));
 }
 
+// A tensor too large for the memory limit: say which, and what the limit is.
+Status over_limit(const Status& status, const std::string& where, uint64_t memory_limit_bytes) {
+  if (status.code() != StatusCode::kResourceLimit) return status.with_context(where);
+  return resource_limit(where + ": " + status.message() + ", above the memory limit of " + mib(memory_limit_bytes));
+}
+
 // Runs a kernel whose inputs are all known, producing constants.
 Result<std::vector<ConstTensor>> run_on_constants(const Kernel& kernel, const std::vector<InputInfo>& inputs,
                                                   const std::vector<Shape>& out_shapes, const Node& node) {
@@ -109,7 +115,7 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(const Graph& graph,
       shape = v.declared_dims;
     }
     auto count = checked_element_count(shape, max_elements);
-    if (!count.is_ok()) return count.status().with_context("input '" + v.name + "'");
+    if (!count.is_ok()) return over_limit(count.status(), "input '" + v.name + "'", memory_limit_bytes);
     plan->shapes_[size_t(id)] = shape;
     plan->input_shapes_[v.name] = shape;
     known[size_t(id)] = true;
@@ -180,7 +186,8 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(const Graph& graph,
       if (node.outputs[k] < 0) continue;
       auto count = checked_element_count(out_shapes[k], max_elements);
       if (!count.is_ok()) {
-        return count.status().with_context(node.describe() + ": output '" + graph.values[size_t(node.outputs[k])].name + "'");
+        return over_limit(count.status(), node.describe() + ": output '" + graph.values[size_t(node.outputs[k])].name + "'",
+                          memory_limit_bytes);
       }
     }
     if (all_constant) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what Cairn needs on Debian 12, only what is missing: the toolchain and test libraries from Debian,
+# the Python packages used to export test models (Debian's python3-torch and python3-onnx; PyPI is not used),
+# and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-onnx python3-torch
+  nodejs npm
+)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm ci only when node_modules is missing or older than the lock file. onnxruntime-node's install script would
+# try to download CUDA binaries from a host this network cannot reach; its CPU binaries are in the package.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci"
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test suite: the sanitizer build (unit, CLI, conformance, whole models at small sizes) first, then the
+# release build (everything, including the 512x512 U-Net against ONNX Runtime). Ends with ctest's summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+echo "== sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+echo "== release build"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+
+echo "== tests under AddressSanitizer + UBSan"
+CAIRN_ZOO_QUICK=1 ctest --preset asan -j "$jobs" --timeout 1500
+echo "== tests of the release build"
+ctest --preset release -j "$jobs" --timeout 1500
