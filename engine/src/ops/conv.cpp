@@ -1,0 +1,382 @@
+// Conv: tiled im2col + the packed GEMM of kernels/ref. Weights are packed once at prepare (when constant) into
+// the GEMM's A panels; the output pixels are processed in tiles whose im2col columns are written straight into
+// packed-B form in scratch, so no full im2col buffer ever exists. 1x1 stride-1 unpadded convolutions skip the
+// im2col address arithmetic and pack the input rows directly.
+#include "ops/conv.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "kernels/ref/gemm_ref.hpp"
+#include "ops/kernel.hpp"
+
+namespace cairn {
+
+using kernels::gemm_packed_a_floats;
+using kernels::gemm_packed_b_floats;
+using kernels::kGemmNR;
+
+void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivation& activation) {
+  using Kind = FusedActivation::Kind;
+  switch (activation.kind) {
+    case Kind::kNone:
+      if (bias != 0.0f) {
+        for (int64_t i = 0; i < n; ++i) y[i] += bias;
+      }
+      return;
+    case Kind::kRelu:
+      for (int64_t i = 0; i < n; ++i) {
+        const float v = y[i] + bias;
+        y[i] = v > 0.0f ? v : 0.0f;
+      }
+      return;
+    case Kind::kLeakyRelu: {
+      const float alpha = activation.alpha;
+      for (int64_t i = 0; i < n; ++i) {
+        const float v = y[i] + bias;
+        y[i] = v >= 0.0f ? v : alpha * v;
+      }
+      return;
+    }
+    case Kind::kClip: {
+      const float lo = activation.alpha;
+      const float hi = activation.beta;
+      for (int64_t i = 0; i < n; ++i) {
+        const float v = y[i] + bias;
+        y[i] = v < lo ? lo : (v > hi ? hi : v);
+      }
+      return;
+    }
+    case Kind::kSigmoid:
+    case Kind::kTanh:
+      for (int64_t i = 0; i < n; ++i) y[i] = activation.apply(y[i] + bias);
+      return;
+  }
+}
+
+void conv_direct_naive(const SpatialGeometry& g, int64_t batch, int64_t in_channels, int64_t out_channels,
+                       int64_t group, const float* x, const float* w, const float* bias,
+                       const FusedActivation& activation, float* y, double* abs_sum) {
+  const int64_t cin_g = in_channels / group;
+  const int64_t cout_g = out_channels / group;
+  const int64_t in_size = g.in_size();
+  const int64_t out_size = g.out_size();
+  const int64_t kernel_size = g.kernel_size();
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t m = 0; m < out_channels; ++m) {
+      const int64_t first_channel = (m / cout_g) * cin_g;
+      for (int64_t od = 0; od < g.out[0]; ++od) {
+        for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            double sum = 0.0;
+            double magnitude = 0.0;
+            for (int64_t c = 0; c < cin_g; ++c) {
+              const float* xc = x + (n * in_channels + first_channel + c) * in_size;
+              const float* wc = w + (m * cin_g + c) * kernel_size;
+              for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+                const int64_t iz = od * g.stride[0] - g.pad_begin[0] + kd * g.dilation[0];
+                if (iz < 0 || iz >= g.in[0]) continue;
+                for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+                  const int64_t iy = oh * g.stride[1] - g.pad_begin[1] + kh * g.dilation[1];
+                  if (iy < 0 || iy >= g.in[1]) continue;
+                  for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+                    const int64_t ix = ow * g.stride[2] - g.pad_begin[2] + kw * g.dilation[2];
+                    if (ix < 0 || ix >= g.in[2]) continue;
+                    const double product = double(xc[(iz * g.in[1] + iy) * g.in[2] + ix]) *
+                                           double(wc[(kd * g.kernel[1] + kh) * g.kernel[2] + kw]);
+                    sum += product;
+                    magnitude += std::fabs(product);
+                  }
+                }
+              }
+            }
+            const int64_t index = (n * out_channels + m) * out_size + (od * g.out[1] + oh) * g.out[2] + ow;
+            if (bias != nullptr) sum += double(bias[m]);
+            y[index] = activation.apply(float(sum));
+            if (abs_sum != nullptr) abs_sum[index] = magnitude;
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+// Columns of output pixels per tile: the im2col tile (K x columns) is kept near 256 KiB so that it and the
+// weights' A block stay in L2, with at least one and at most 16 micro-panels of columns.
+constexpr int64_t kTileTargetFloats = 64 * 1024;
+constexpr int64_t kMaxTileColumns = 16 * kGemmNR;
+
+// Writes values for columns [column, column + count) of one packed-B row (row = the row's slot in panel 0):
+// src[t * stride] when src is not null, zeros otherwise. Runs are split at panel boundaries so that each piece
+// is a contiguous, vectorizable loop.
+void write_packed_run(float* row, int64_t panel_stride, int64_t column, int64_t count, const float* src,
+                      int64_t stride) {
+  while (count > 0) {
+    const int64_t lane = column % kGemmNR;
+    const int64_t piece = std::min(count, kGemmNR - lane);
+    float* dst = row + (column / kGemmNR) * panel_stride + lane;
+    if (src == nullptr) {
+      for (int64_t q = 0; q < piece; ++q) dst[q] = 0.0f;
+    } else if (stride == 1) {
+      for (int64_t q = 0; q < piece; ++q) dst[q] = src[q];
+      src += piece;
+    } else {
+      for (int64_t q = 0; q < piece; ++q) dst[q] = src[q * stride];
+      src += piece * stride;
+    }
+    column += piece;
+    count -= piece;
+  }
+}
+
+// Writes the im2col columns [n0, n0 + columns) of one group's input into packed-B form (panels of NR columns,
+// row kk = (c, kd, kh, kw) as the weights are laid out), zero-filling padding and the last panel's tail.
+void im2col_tile_packed(const SpatialGeometry& g, const float* x, int64_t channels, int64_t n0, int64_t columns,
+                        float* packed) {
+  const int64_t k_rows = channels * g.kernel_size();
+  const int64_t plane = g.out[1] * g.out[2];
+  const int64_t panel_stride = k_rows * kGemmNR;
+  const int64_t padded_columns = kernels::gemm_round_up(columns, kGemmNR);
+  const int64_t stride = g.stride[2];
+  int64_t kk = 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* xc = x + c * g.in_size();
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+        for (int64_t kw = 0; kw < g.kernel[2]; ++kw, ++kk) {
+          float* row = packed + kk * kGemmNR;
+          int64_t od = n0 / plane;
+          int64_t oh = (n0 % plane) / g.out[2];
+          int64_t ow = n0 % g.out[2];
+          int64_t j = 0;
+          while (j < columns) {
+            // One output row segment: ow .. ow + segment at fixed (od, oh).
+            const int64_t segment = std::min(columns - j, g.out[2] - ow);
+            const int64_t iz = od * g.stride[0] - g.pad_begin[0] + kd * g.dilation[0];
+            const int64_t iy = oh * g.stride[1] - g.pad_begin[1] + kh * g.dilation[1];
+            // ix = base + t * stride for t in [0, segment); the valid t form one range [t0, t1).
+            const int64_t base = ow * stride - g.pad_begin[2] + kw * g.dilation[2];
+            int64_t t0 = 0;
+            int64_t t1 = 0;
+            const float* src = nullptr;
+            if (iz >= 0 && iz < g.in[0] && iy >= 0 && iy < g.in[1]) {
+              t0 = base >= 0 ? 0 : (-base + stride - 1) / stride;
+              t1 = base >= g.in[2] ? 0 : (g.in[2] - base + stride - 1) / stride;
+              t0 = std::min(t0, segment);
+              t1 = std::clamp(t1, t0, segment);
+              if (t1 > t0) src = xc + (iz * g.in[1] + iy) * g.in[2] + base + t0 * stride;
+            }
+            write_packed_run(row, panel_stride, j, t0, nullptr, 0);
+            write_packed_run(row, panel_stride, j + t0, t1 - t0, src, stride);
+            write_packed_run(row, panel_stride, j + t1, segment - t1, nullptr, 0);
+            j += segment;
+            ow = 0;
+            if (++oh == g.out[1]) {
+              oh = 0;
+              ++od;
+            }
+          }
+          write_packed_run(row, panel_stride, columns, padded_columns - columns, nullptr, 0);
+        }
+      }
+    }
+  }
+}
+
+class ConvKernel final : public Kernel {
+ public:
+  Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
+  double flops() const override { return flops_; }
+  size_t scratch_floats() const override { return scratch_floats_; }
+  size_t packed_bytes() const override { return packed_weights_.size() * sizeof(float); }
+  void run(const RunContext& ctx) const override;
+
+ private:
+  void pack_weights(const float* w, float* packed) const;
+
+  SpatialGeometry geometry_;
+  int64_t batch_ = 0;
+  int64_t in_channels_ = 0;
+  int64_t out_channels_ = 0;
+  int64_t group_ = 1;
+  int64_t cin_g_ = 0;
+  int64_t cout_g_ = 0;
+  int64_t k_ = 0;               // cin_g * kernel size: the GEMM's depth
+  int64_t tile_columns_ = 0;
+  int64_t packed_group_floats_ = 0;  // packed weights of one group
+  bool pointwise_ = false;      // 1x1, stride 1, no padding: the im2col tile is the input itself
+  bool weights_constant_ = false;
+  bool has_bias_ = false;
+  std::vector<float> packed_weights_;
+  std::vector<float> bias_;  // when constant
+  FusedActivation activation_;
+  double flops_ = 0;
+  size_t scratch_floats_ = 0;
+};
+
+Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
+  if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.error("inputs X and W are required");
+  if (ctx.num_inputs() > 3) return ctx.error("at most 3 inputs (X, W, B), got " + std::to_string(ctx.num_inputs()));
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    if (ctx.has_input(i) && is_integer_type(ctx.input(i).type)) {
+      return ctx.unsupported_feature(std::string("input ") + std::to_string(i) + " of type " +
+                                     data_type_name(ctx.input(i).type) + " (only float tensors)");
+    }
+  }
+  if (ctx.node.outputs.size() != 1) return ctx.error("expects exactly one output");
+  const Shape& x_shape = ctx.input(0).shape;
+  const Shape& w_shape = ctx.input(1).shape;
+  if (x_shape.size() < 3) {
+    return ctx.error("input X must have rank >= 3 (N x C x spatial...), got " + shape_to_string(x_shape));
+  }
+  if (x_shape.size() > 5) {
+    return ctx.unsupported_feature("input " + shape_to_string(x_shape) + " has more than 3 spatial dims");
+  }
+  auto x_count = checked_element_count(x_shape, ctx.max_elements);
+  if (!x_count) return x_count.status().with_context(ctx.node.describe());
+  auto w_count = checked_element_count(w_shape, ctx.max_elements);
+  if (!w_count) return w_count.status().with_context(ctx.node.describe());
+  if (w_shape.size() != x_shape.size()) {
+    return ctx.error("weights " + shape_to_string(w_shape) + " must have the rank of the input " +
+                     shape_to_string(x_shape));
+  }
+  group_ = ctx.node.attr_int("group", 1);
+  batch_ = x_shape[0];
+  in_channels_ = x_shape[1];
+  out_channels_ = w_shape[0];
+  if (group_ < 1) return ctx.error("group " + std::to_string(group_) + " must be positive");
+  if (in_channels_ % group_ != 0 || w_shape[1] * group_ != in_channels_) {
+    return ctx.error("input channels " + std::to_string(in_channels_) + " do not match weights " +
+                     shape_to_string(w_shape) + " with group " + std::to_string(group_));
+  }
+  if (out_channels_ % group_ != 0) {
+    return ctx.error("output channels " + std::to_string(out_channels_) + " (weights " + shape_to_string(w_shape) +
+                     ") are not divisible by group " + std::to_string(group_));
+  }
+  cin_g_ = in_channels_ / group_;
+  cout_g_ = out_channels_ / group_;
+
+  const int rank = int(x_shape.size()) - 2;
+  const std::vector<int64_t> w_spatial(w_shape.begin() + 2, w_shape.end());
+  CAIRN_ASSIGN_OR_RETURN(SpatialAttributes attrs, read_spatial_attributes(ctx, rank, w_spatial));
+  const std::vector<int64_t> x_spatial(x_shape.begin() + 2, x_shape.end());
+  CAIRN_ASSIGN_OR_RETURN(geometry_, forward_geometry(ctx, attrs, x_spatial, /*ceil_mode=*/false));
+
+  has_bias_ = ctx.has_input(2);
+  if (has_bias_) {
+    const Shape& b_shape = ctx.input(2).shape;
+    if (b_shape.size() != 1 || b_shape[0] != out_channels_) {
+      return ctx.error("bias " + shape_to_string(b_shape) + " must have shape " + std::to_string(out_channels_) +
+                       " (the output channels of weights " + shape_to_string(w_shape) + ")");
+    }
+  }
+
+  Shape y_shape{batch_, out_channels_};
+  for (int64_t d : geometry_.out_dims()) y_shape.push_back(d);
+  auto y_count = checked_element_count(y_shape, ctx.max_elements);
+  if (!y_count) return y_count.status().with_context(ctx.node.describe() + ": output");
+
+  // The GEMM's depth and the tile sizes; every product is checked against the element limit.
+  Shape depth_shape{cin_g_};
+  for (int64_t k : w_spatial) depth_shape.push_back(k);
+  auto depth = checked_element_count(depth_shape, ctx.max_elements);
+  if (!depth) return depth.status().with_context(ctx.node.describe() + ": weights per output channel");
+  k_ = *depth;
+  pointwise_ = geometry_.kernel_size() == 1;
+  for (int a = 0; a < kMaxSpatialRank; ++a) {
+    pointwise_ = pointwise_ && geometry_.stride[size_t(a)] == 1 && geometry_.pad_begin[size_t(a)] == 0 &&
+                 geometry_.pad_end[size_t(a)] == 0;
+  }
+  const int64_t out_size = geometry_.out_size();
+  int64_t columns = std::clamp(kTileTargetFloats / std::max<int64_t>(k_, 1) / kGemmNR * kGemmNR, kGemmNR,
+                               kMaxTileColumns);
+  tile_columns_ = std::min(columns, kernels::gemm_round_up(out_size, kGemmNR));
+  auto tile_count = checked_element_count({tile_columns_, k_}, ctx.max_elements);
+  if (!tile_count) return tile_count.status().with_context(ctx.node.describe() + ": im2col tile");
+  auto packed_count =
+      checked_element_count({group_, kernels::gemm_round_up(cout_g_, kernels::kGemmMR), k_}, ctx.max_elements);
+  if (!packed_count) return packed_count.status().with_context(ctx.node.describe() + ": packed weights");
+  packed_group_floats_ = gemm_packed_a_floats(cout_g_, k_);
+
+  const ConstTensor* w_const = ctx.input(1).constant;
+  weights_constant_ = w_const != nullptr && w_const->is_float() && int64_t(w_const->floats.size()) == *w_count;
+  scratch_floats_ = size_t(gemm_packed_b_floats(k_, tile_columns_));
+  packed_weights_.clear();
+  if (weights_constant_) {
+    packed_weights_.assign(size_t(*packed_count), 0.0f);
+    pack_weights(w_const->floats.data(), packed_weights_.data());
+  } else {
+    scratch_floats_ += size_t(*packed_count);
+  }
+  bias_.clear();
+  if (has_bias_) {
+    const ConstTensor* b_const = ctx.input(2).constant;
+    if (b_const != nullptr && b_const->is_float() && int64_t(b_const->floats.size()) == out_channels_) {
+      bias_ = b_const->floats;
+    }
+  }
+  activation_ = ctx.node.activation;
+  flops_ = 2.0 * double(batch_) * double(out_channels_) * double(out_size) * double(k_);
+  output_shapes.assign(1, y_shape);
+  return Status::ok();
+}
+
+void ConvKernel::pack_weights(const float* w, float* packed) const {
+  // Group g's weights are a cout_g x k row-major matrix (W is M x Cg x kernel...).
+  for (int64_t g = 0; g < group_; ++g) {
+    kernels::MatrixView view{w + g * cout_g_ * k_, k_, 1};
+    kernels::gemm_pack_a(cout_g_, k_, view, packed + g * packed_group_floats_);
+  }
+}
+
+void ConvKernel::run(const RunContext& ctx) const {
+  const float* x = ctx.inputs[0].data;
+  float* y = ctx.outputs[0].data;
+  float* tile = ctx.scratch;
+  const float* packed = packed_weights_.data();
+  if (!weights_constant_) {
+    float* runtime_packed = ctx.scratch + gemm_packed_b_floats(k_, tile_columns_);
+    pack_weights(ctx.inputs[1].data, runtime_packed);
+    packed = runtime_packed;
+  }
+  const float* bias = nullptr;
+  if (has_bias_) bias = bias_.empty() ? ctx.inputs[2].data : bias_.data();
+
+  const int64_t in_size = geometry_.in_size();
+  const int64_t out_size = geometry_.out_size();
+  double done = 0;
+  for (int64_t n = 0; n < batch_; ++n) {
+    for (int64_t g = 0; g < group_; ++g) {
+      const float* a = packed + g * packed_group_floats_;
+      const float* xg = x + (n * in_channels_ + g * cin_g_) * in_size;
+      float* yg = y + (n * out_channels_ + g * cout_g_) * out_size;
+      for (int64_t n0 = 0; n0 < out_size; n0 += tile_columns_) {
+        if (ctx.cancelled()) return;
+        const int64_t columns = std::min(tile_columns_, out_size - n0);
+        if (pointwise_) {
+          kernels::gemm_pack_b(k_, columns, kernels::MatrixView{xg + n0, in_size, 1}, tile);
+        } else {
+          im2col_tile_packed(geometry_, xg, cin_g_, n0, columns, tile);
+        }
+        kernels::gemm_packed(cout_g_, columns, k_, a, tile, yg + n0, out_size, /*accumulate=*/false);
+        for (int64_t m = 0; m < cout_g_; ++m) {
+          const float b = bias != nullptr ? bias[g * cout_g_ + m] : 0.0f;
+          apply_bias_activation(yg + m * out_size + n0, columns, b, activation_);
+        }
+        done += 2.0 * double(cout_g_) * double(k_) * double(columns);
+        ctx.progress(done);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_conv() { return std::make_unique<ConvKernel>(); }
+
+}  // namespace cairn

@@ -1,0 +1,232 @@
+// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool: plain loops over the canonical 3-D geometry.
+// Pools are memory-bound and a small share of a CNN's time; the window bounds are clipped per axis once per
+// output so the inner loop has no per-element test.
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "ops/conv_geometry.hpp"
+#include "ops/kernel.hpp"
+
+namespace cairn {
+
+namespace {
+
+// The taps of a window along one axis: positions o * stride - pad_begin + t * dilation for t in [0, kernel).
+// first/last: the range of t that falls inside [0, in); counted: how many taps the divisor counts.
+struct AxisWindow {
+  int64_t start = 0;  // position of tap 0
+  int64_t first = 0;
+  int64_t last = 0;   // exclusive
+};
+
+AxisWindow axis_window(const SpatialGeometry& g, int a, int64_t o) {
+  const size_t i = size_t(a);
+  AxisWindow w;
+  w.start = o * g.stride[i] - g.pad_begin[i];
+  const int64_t d = g.dilation[i];
+  w.first = w.start >= 0 ? 0 : (-w.start + d - 1) / d;
+  w.last = w.start >= g.in[i] ? 0 : (g.in[i] - w.start + d - 1) / d;
+  w.first = std::min(w.first, g.kernel[i]);
+  w.last = std::clamp(w.last, w.first, g.kernel[i]);
+  return w;
+}
+
+// Taps inside the padded extent [-pad_begin, in + pad_end): what count_include_pad=1 divides by (a window
+// that ceil_mode lets run past the end padding does not count the overhang).
+int64_t padded_taps(const SpatialGeometry& g, int a, int64_t start) {
+  const size_t i = size_t(a);
+  const int64_t limit = g.in[i] + g.pad_end[i];
+  if (start >= limit) return 0;
+  return std::min(g.kernel[i], (limit - start + g.dilation[i] - 1) / g.dilation[i]);
+}
+
+Status check_float_input(const PrepareContext& ctx) {
+  if (!ctx.has_input(0)) return ctx.error("input X is required");
+  if (is_integer_type(ctx.input(0).type)) {
+    return ctx.unsupported_feature(std::string("input of type ") + data_type_name(ctx.input(0).type) +
+                                   " (only float tensors)");
+  }
+  return Status::ok();
+}
+
+enum class PoolKind { kMax, kAverage };
+
+class PoolKernel final : public Kernel {
+ public:
+  explicit PoolKernel(PoolKind kind) : kind_(kind) {}
+  Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
+  double flops() const override { return flops_; }
+  void run(const RunContext& ctx) const override;
+
+ private:
+  PoolKind kind_;
+  SpatialGeometry geometry_;
+  int64_t planes_ = 0;  // N * C
+  bool count_include_pad_ = false;
+  double flops_ = 0;
+};
+
+Status PoolKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
+  CAIRN_RETURN_IF_ERROR(check_float_input(ctx));
+  if (ctx.num_inputs() != 1) return ctx.error("expects one input, got " + std::to_string(ctx.num_inputs()));
+  const auto& outputs = ctx.node.outputs;
+  if (outputs.empty() || outputs[0] < 0) return ctx.error("output Y is required");
+  if (outputs.size() > 1 && outputs[1] >= 0) {
+    if (kind_ == PoolKind::kMax) return ctx.unsupported_feature("the Indices output of MaxPool");
+    return ctx.error("has one output, got " + std::to_string(outputs.size()));
+  }
+  const Shape& x_shape = ctx.input(0).shape;
+  if (x_shape.size() < 3) {
+    return ctx.error("input X must have rank >= 3 (N x C x spatial...), got " + shape_to_string(x_shape));
+  }
+  if (x_shape.size() > 5) {
+    return ctx.unsupported_feature("input " + shape_to_string(x_shape) + " has more than 3 spatial dims");
+  }
+  auto x_count = checked_element_count(x_shape, ctx.max_elements);
+  if (!x_count) return x_count.status().with_context(ctx.node.describe());
+  const int64_t ceil_mode = ctx.node.attr_int("ceil_mode", 0);
+  if (ceil_mode != 0 && ceil_mode != 1) return ctx.error("ceil_mode " + std::to_string(ceil_mode) + " must be 0 or 1");
+  if (kind_ == PoolKind::kAverage) {
+    const int64_t include = ctx.node.attr_int("count_include_pad", 0);
+    if (include != 0 && include != 1) {
+      return ctx.error("count_include_pad " + std::to_string(include) + " must be 0 or 1");
+    }
+    count_include_pad_ = include == 1;
+  }
+  const int rank = int(x_shape.size()) - 2;
+  CAIRN_ASSIGN_OR_RETURN(SpatialAttributes attrs, read_spatial_attributes(ctx, rank, {}));
+  const std::vector<int64_t> x_spatial(x_shape.begin() + 2, x_shape.end());
+  CAIRN_ASSIGN_OR_RETURN(geometry_, forward_geometry(ctx, attrs, x_spatial, ceil_mode == 1));
+  Shape y_shape{x_shape[0], x_shape[1]};
+  for (int64_t d : geometry_.out_dims()) y_shape.push_back(d);
+  auto y_count = checked_element_count(y_shape, ctx.max_elements);
+  if (!y_count) return y_count.status().with_context(ctx.node.describe() + ": output");
+  planes_ = x_shape[0] * x_shape[1];
+  flops_ = double(*y_count) * double(geometry_.kernel_size());
+  output_shapes.assign(outputs.size(), Shape{});
+  output_shapes[0] = y_shape;
+  return Status::ok();
+}
+
+void PoolKernel::run(const RunContext& ctx) const {
+  const SpatialGeometry& g = geometry_;
+  const float* x = ctx.inputs[0].data;
+  float* y = ctx.outputs[0].data;
+  const int64_t in_size = g.in_size();
+  const int64_t out_size = g.out_size();
+  for (int64_t p = 0; p < planes_; ++p) {
+    if (ctx.cancelled()) return;
+    const float* xp = x + p * in_size;
+    float* yp = y + p * out_size;
+    for (int64_t od = 0; od < g.out[0]; ++od) {
+      const AxisWindow wd = axis_window(g, 0, od);
+      for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+        const AxisWindow wh = axis_window(g, 1, oh);
+        for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+          const AxisWindow ww = axis_window(g, 2, ow);
+          float result = 0.0f;
+          if (kind_ == PoolKind::kMax) {
+            // An element compares greater than lowest() unless it is NaN: NaNs are skipped, as ONNX Runtime.
+            float best = std::numeric_limits<float>::lowest();
+            for (int64_t td = wd.first; td < wd.last; ++td) {
+              const int64_t iz = wd.start + td * g.dilation[0];
+              for (int64_t th = wh.first; th < wh.last; ++th) {
+                const int64_t row = (iz * g.in[1] + wh.start + th * g.dilation[1]) * g.in[2] + ww.start;
+                for (int64_t tw = ww.first; tw < ww.last; ++tw) {
+                  const float v = xp[row + tw * g.dilation[2]];
+                  best = v > best ? v : best;
+                }
+              }
+            }
+            result = best;
+          } else {
+            float sum = 0.0f;
+            for (int64_t td = wd.first; td < wd.last; ++td) {
+              const int64_t iz = wd.start + td * g.dilation[0];
+              for (int64_t th = wh.first; th < wh.last; ++th) {
+                const int64_t row = (iz * g.in[1] + wh.start + th * g.dilation[1]) * g.in[2] + ww.start;
+                for (int64_t tw = ww.first; tw < ww.last; ++tw) sum += xp[row + tw * g.dilation[2]];
+              }
+            }
+            const int64_t count =
+                count_include_pad_
+                    ? padded_taps(g, 0, wd.start) * padded_taps(g, 1, wh.start) * padded_taps(g, 2, ww.start)
+                    : (wd.last - wd.first) * (wh.last - wh.first) * (ww.last - ww.first);
+            // A window entirely in the padding has nothing to average: 0 rather than 0/0.
+            result = count > 0 ? sum / float(count) : 0.0f;
+          }
+          yp[(od * g.out[1] + oh) * g.out[2] + ow] = result;
+        }
+      }
+    }
+  }
+}
+
+// GlobalAveragePool / GlobalMaxPool over every axis after N and C.
+class GlobalPoolKernel final : public Kernel {
+ public:
+  explicit GlobalPoolKernel(PoolKind kind) : kind_(kind) {}
+  Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
+  double flops() const override { return flops_; }
+  void run(const RunContext& ctx) const override;
+
+ private:
+  PoolKind kind_;
+  int64_t planes_ = 0;
+  int64_t plane_size_ = 0;
+  double flops_ = 0;
+};
+
+Status GlobalPoolKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
+  CAIRN_RETURN_IF_ERROR(check_float_input(ctx));
+  if (ctx.num_inputs() != 1) return ctx.error("expects one input, got " + std::to_string(ctx.num_inputs()));
+  if (ctx.node.outputs.size() != 1) return ctx.error("expects exactly one output");
+  const Shape& x_shape = ctx.input(0).shape;
+  if (x_shape.size() < 3) {
+    return ctx.error("input X must have rank >= 3 (N x C x spatial...), got " + shape_to_string(x_shape));
+  }
+  auto x_count = checked_element_count(x_shape, ctx.max_elements);
+  if (!x_count) return x_count.status().with_context(ctx.node.describe());
+  planes_ = x_shape[0] * x_shape[1];
+  plane_size_ = 1;
+  for (size_t i = 2; i < x_shape.size(); ++i) plane_size_ *= x_shape[i];
+  if (plane_size_ == 0 && planes_ > 0) {
+    return ctx.error("input " + shape_to_string(x_shape) + " has an empty spatial extent");
+  }
+  Shape y_shape(x_shape.size(), 1);
+  y_shape[0] = x_shape[0];
+  y_shape[1] = x_shape[1];
+  flops_ = double(*x_count);
+  output_shapes.assign(1, y_shape);
+  return Status::ok();
+}
+
+void GlobalPoolKernel::run(const RunContext& ctx) const {
+  const float* x = ctx.inputs[0].data;
+  float* y = ctx.outputs[0].data;
+  for (int64_t p = 0; p < planes_; ++p) {
+    if (ctx.cancelled()) return;
+    const float* xp = x + p * plane_size_;
+    if (kind_ == PoolKind::kMax) {
+      float best = std::numeric_limits<float>::lowest();
+      for (int64_t i = 0; i < plane_size_; ++i) best = xp[i] > best ? xp[i] : best;
+      y[p] = best;
+    } else {
+      // Double accumulation: a 512 x 512 plane summed in float would lose about 2^-6 relative.
+      double sum = 0.0;
+      for (int64_t i = 0; i < plane_size_; ++i) sum += double(xp[i]);
+      y[p] = float(sum / double(plane_size_));
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_max_pool() { return std::make_unique<PoolKernel>(PoolKind::kMax); }
+std::unique_ptr<Kernel> make_average_pool() { return std::make_unique<PoolKernel>(PoolKind::kAverage); }
+std::unique_ptr<Kernel> make_global_average_pool() { return std::make_unique<GlobalPoolKernel>(PoolKind::kAverage); }
+std::unique_ptr<Kernel> make_global_max_pool() { return std::make_unique<GlobalPoolKernel>(PoolKind::kMax); }
+
+}  // namespace cairn

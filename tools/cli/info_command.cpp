@@ -1,0 +1,165 @@
+// cairn info: what a model is and what it costs at an input shape.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "cli_error.hpp"
+#include "commands.hpp"
+#include "format.hpp"
+#include "model_setup.hpp"
+
+namespace cairn::cli {
+namespace {
+
+struct ModelInfo {
+  std::string path;
+  uint64_t file_size = 0;
+  std::map<std::string, Shape> shapes;  // the shapes prepared for; empty when some input's shape is unknown
+  std::optional<ModelSummary> summary;
+};
+
+// Operators, most frequent first (then by name).
+std::vector<std::pair<std::string, int>> by_count(const std::map<std::string, int>& counts) {
+  std::vector<std::pair<std::string, int>> sorted(counts.begin(), counts.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return sorted;
+}
+
+int total(const std::map<std::string, int>& counts) {
+  int n = 0;
+  for (const auto& [name, count] : counts) n += count;
+  return n;
+}
+
+void print_tensors(std::ostream& out, const std::vector<TensorInfo>& tensors) {
+  for (const TensorInfo& t : tensors) {
+    out << "  " << printable(t.name) << ": " << printable(t.type) << " " << printable(t.declared_shape()) << "\n";
+  }
+}
+
+void print_text(std::ostream& out, const Model& model, const ModelInfo& info) {
+  out << "file: " << info.path << "\n";
+  out << "size: " << with_thousands(int64_t(info.file_size)) << " bytes (" << human_bytes(info.file_size) << ")\n";
+  out << "ir_version: " << model.ir_version() << "\n";
+  out << "opset: " << model.opset() << "\n";
+  out << "producer: " << printable(model.producer()) << "\n";
+  out << "inputs:\n";
+  print_tensors(out, model.inputs());
+  out << "outputs:\n";
+  print_tensors(out, model.outputs());
+  if (info.summary) {
+    const ModelSummary& s = *info.summary;
+    out << "at input shape: " << shapes_to_string(info.shapes, model) << "\n";
+    out << "output shapes:\n";
+    for (const auto& [name, shape] : s.output_shapes) out << "  " << printable(name) << ": " << shape_to_string(shape) << "\n";
+    out << "operators: " << total(s.operator_counts) << "\n";
+    for (const auto& [op, count] : by_count(s.operator_counts)) out << "  " << printable(op) << ": " << count << "\n";
+    out << "kernels after load-time passes: " << total(s.planned_kernel_counts) << "\n";
+    out << "parameters: " << with_thousands(s.parameter_count) << "\n";
+    out << "flops: " << gigaflops(s.flops);
+    if (s.flops >= 0 && s.flops < 9e18) out << " (" << with_thousands(int64_t(s.flops)) << ")";
+    out << "\n";
+    out << "memory: weights " << human_bytes(s.weight_bytes) << ", activations " << human_bytes(s.activation_bytes)
+        << ", scratch " << human_bytes(s.scratch_bytes) << ", total "
+        << human_bytes(s.weight_bytes + s.activation_bytes + s.scratch_bytes) << "\n";
+  } else {
+    std::vector<std::string> unknown;
+    for (const TensorInfo& input : model.inputs()) {
+      if (!info.shapes.count(input.name)) unknown.push_back("'" + printable(input.name) + "'");
+    }
+    out << "(no fixed shape for input " << join(unknown, ", ")
+        << ": give --shape to see output shapes, operators, parameters, FLOPs and memory)\n";
+  }
+  out << "metadata:" << (model.metadata().empty() ? " (none)" : "") << "\n";
+  for (const auto& [key, value] : model.metadata()) out << "  " << printable(key) << ": " << printable(value) << "\n";
+}
+
+std::string json_tensors(const std::vector<TensorInfo>& tensors) {
+  std::vector<std::string> items;
+  for (const TensorInfo& t : tensors) {
+    std::vector<std::string> dims;
+    for (size_t i = 0; i < t.dims.size(); ++i) {
+      if (t.dims[i] > 0) {
+        dims.push_back(std::to_string(t.dims[i]));
+      } else {
+        dims.push_back(i < t.dim_names.size() && !t.dim_names[i].empty() ? json_string(t.dim_names[i]) : "null");
+      }
+    }
+    items.push_back("{\"name\":" + json_string(t.name) + ",\"type\":" + json_string(t.type) +
+                    ",\"shape\":" + json_string(t.declared_shape()) +
+                    ",\"dims\":" + (t.has_shape ? "[" + join(dims, ",") + "]" : "null") + "}");
+  }
+  return "[" + join(items, ",") + "]";
+}
+
+std::string json_counts(const std::map<std::string, int>& counts) {
+  std::vector<std::string> items;
+  for (const auto& [name, count] : counts) items.push_back(json_string(name) + ":" + std::to_string(count));
+  return "{" + join(items, ",") + "}";
+}
+
+void print_json(std::ostream& out, const Model& model, const ModelInfo& info) {
+  std::vector<std::string> fields = {
+      "\"file\":" + json_string(info.path),
+      "\"size_bytes\":" + std::to_string(info.file_size),
+      "\"ir_version\":" + std::to_string(model.ir_version()),
+      "\"opset\":" + std::to_string(model.opset()),
+      "\"producer\":" + json_string(model.producer()),
+      "\"inputs\":" + json_tensors(model.inputs()),
+      "\"outputs\":" + json_tensors(model.outputs()),
+  };
+  std::vector<std::string> metadata;
+  for (const auto& [key, value] : model.metadata()) metadata.push_back(json_string(key) + ":" + json_string(value));
+  fields.push_back("\"metadata\":{" + join(metadata, ",") + "}");
+  if (info.summary) {
+    const ModelSummary& s = *info.summary;
+    std::vector<std::string> inputs, outputs;
+    for (const auto& [name, shape] : info.shapes) inputs.push_back(json_string(name) + ":" + json_shape(shape));
+    for (const auto& [name, shape] : s.output_shapes) outputs.push_back(json_string(name) + ":" + json_shape(shape));
+    fields.push_back("\"input_shapes\":{" + join(inputs, ",") + "}");
+    fields.push_back("\"output_shapes\":{" + join(outputs, ",") + "}");
+    fields.push_back("\"operator_counts\":" + json_counts(s.operator_counts));
+    fields.push_back("\"planned_kernel_counts\":" + json_counts(s.planned_kernel_counts));
+    fields.push_back("\"parameter_count\":" + std::to_string(s.parameter_count));
+    fields.push_back("\"flops\":" + json_number(s.flops));
+    fields.push_back("\"gflops\":" + json_number(s.flops / 1e9));
+    fields.push_back("\"weight_bytes\":" + std::to_string(s.weight_bytes));
+    fields.push_back("\"activation_bytes\":" + std::to_string(s.activation_bytes));
+    fields.push_back("\"scratch_bytes\":" + std::to_string(s.scratch_bytes));
+  } else {
+    fields.push_back("\"input_shapes\":null");
+  }
+  out << "{" << join(fields, ",") << "}\n";
+}
+
+}  // namespace
+
+int info_command(const std::vector<std::string>& tokens) {
+  const Args args("info", tokens,
+                  {{"shape", true, true}, {"json", false, false}, {"threads", true, false}, {"memory-limit", true, false}});
+  if (args.positional().empty()) throw UsageError("missing MODEL.onnx");
+  if (args.positional().size() > 1) throw UsageError("unexpected argument '" + args.positional()[1] + "'");
+  const std::vector<ShapeArg> shape_args = parse_shape_args(args.values("shape"));
+  const EngineOptions options = engine_options(args, false);
+
+  ModelInfo info;
+  info.path = args.positional()[0];
+  auto model = load_model(info.path, options);
+  std::error_code ec;
+  info.file_size = std::filesystem::file_size(info.path, ec);
+  info.shapes = resolve_input_shapes(*model, info.path, shape_args, false);
+  if (info.shapes.size() == model->inputs().size()) info.summary = prepare_model(*model, info.shapes, info.path);
+
+  std::ostringstream out;
+  if (args.has("json")) {
+    print_json(out, *model, info);
+  } else {
+    print_text(out, *model, info);
+  }
+  std::cout << out.str();
+  return 0;
+}
+
+}  // namespace cairn::cli
