@@ -14,11 +14,7 @@ if [[ ! -f "$zoo/manifest.json" ]]; then
   "$python" tests/models/export_zoo.py "$zoo" >/dev/null
 fi
 model="$zoo/unet_paper.onnx"
-input=$(ls "$zoo"/unet_paper*512x512*.input.npy 2>/dev/null | head -n 1 || true)
-if [[ -z "$input" ]]; then
-  input="$zoo/demo_input_512.npy"
-  "$python" -c "import numpy as np; np.save('$input', np.random.default_rng(0).standard_normal((1,1,512,512), dtype=np.float32))"
-fi
+input="$zoo/unet_paper_512.input.npy"
 out=build/demo-output.npy
 
 echo

@@ -82,9 +82,10 @@ const TensorInfo& find_input(const Model& model, const std::string& name, const 
 void check_shape_fits(const TensorInfo& declared, const Shape& shape, const std::string& what,
                       const std::string& model_path) {
   if (!declared.has_shape) return;
-  const std::string mismatch = what + " has shape " + shape_to_string(shape) + ", but input '" +
-                               printable(declared.name) + "' of " + model_path + " is declared " +
-                               printable(declared.declared_shape());
+  const std::string declared_text =
+      "input '" + printable(declared.name) + "' of " + model_path + " is declared " + printable(declared.declared_shape());
+  const std::string mismatch = what.empty() ? "--shape " + shape_to_string(shape) + " does not fit: " + declared_text
+                                            : what + " has shape " + shape_to_string(shape) + ", but " + declared_text;
   if (shape.size() != declared.dims.size()) {
     throw CliError(mismatch + " (rank " + std::to_string(shape.size()) + " instead of " +
                    std::to_string(declared.dims.size()) + ")");
@@ -111,7 +112,7 @@ std::map<std::string, Shape> resolve_input_shapes(const Model& model, const std:
     }
     const TensorInfo& input = find_input(model, name, model_path);
     if (out.count(name)) throw CliError("--shape given more than once for input '" + printable(name) + "'");
-    check_shape_fits(input, arg.shape, "--shape " + shape_to_string(arg.shape), model_path);
+    check_shape_fits(input, arg.shape, "", model_path);
     out[name] = arg.shape;
   }
   for (const TensorInfo& input : model.inputs()) {

@@ -34,7 +34,8 @@ std::vector<ShapeArg> parse_shape_args(const std::vector<std::string>& values);
 std::map<std::string, Shape> resolve_input_shapes(const Model& model, const std::string& model_path,
                                                   const std::vector<ShapeArg>& shapes, bool require_all);
 
-// Throws a CliError when `shape` does not have the declared rank or differs in a fixed dimension.
+// Throws a CliError when `shape` does not have the declared rank or differs in a fixed dimension. `what` names
+// where the shape came from (a file); empty for a --shape argument.
 void check_shape_fits(const TensorInfo& declared, const Shape& shape, const std::string& what,
                       const std::string& model_path);
 

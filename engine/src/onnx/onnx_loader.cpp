@@ -236,6 +236,7 @@ Result<ConstTensor> parse_tensor(std::span<const uint8_t> bytes, const LoadLimit
 
 struct ValueInfo {
   std::string name;
+  std::string non_tensor_kind;  // "sequence", "map", "optional", "sparse tensor" for values that are not tensors
   DataType type = DataType::kUndefined;
   bool has_shape = false;
   std::vector<int64_t> dims;
@@ -312,8 +313,11 @@ Status parse_value_info(std::span<const uint8_t> bytes, ValueInfo& info) {
           std::span<const uint8_t> tensor_type;
           CAIRN_RETURN_IF_ERROR(t.read_bytes(tensor_type));
           CAIRN_RETURN_IF_ERROR(parse_tensor_type(tensor_type, info));
+        } else if (f == 4 || f == 5 || f == 8 || f == 9) {
+          info.non_tensor_kind = f == 4 ? "sequence" : f == 5 ? "map" : f == 8 ? "sparse tensor" : "optional";
+          CAIRN_RETURN_IF_ERROR(t.skip(w));
         } else {
-          CAIRN_RETURN_IF_ERROR(t.skip(w));  // sequence, map, optional types: not tensors
+          CAIRN_RETURN_IF_ERROR(t.skip(w));
         }
       }
     } else {
@@ -524,6 +528,9 @@ Status build_graph(RawGraph& raw, Graph& graph) {
       continue;
     }
     if (info.name.empty()) return invalid_model("a graph input has no name");
+    if (!info.non_tensor_kind.empty()) {
+      return unsupported("graph input '" + info.name + "' is a " + info.non_tensor_kind + "; Cairn takes tensors");
+    }
     CAIRN_ASSIGN_OR_RETURN(int id, define(info.name));
     apply_info(graph.values[size_t(id)], info);
     graph.inputs.push_back(id);
@@ -583,6 +590,9 @@ Status build_graph(RawGraph& raw, Graph& graph) {
   for (const ValueInfo& info : raw.outputs) {
     auto it = by_name.find(info.name);
     if (it == by_name.end()) return invalid_model("graph output '" + info.name + "' is not produced by any node");
+    if (!info.non_tensor_kind.empty()) {
+      return unsupported("graph output '" + info.name + "' is a " + info.non_tensor_kind + "; Cairn computes tensors");
+    }
     apply_info(graph.values[size_t(it->second)], info);
     graph.outputs.push_back(it->second);
   }
