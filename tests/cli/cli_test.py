@@ -239,7 +239,7 @@ def test_info(tmp, conv, conv_dyn, add):
     # Symbolic dimensions: no shape-dependent figures without --shape, then at the given shape.
     r = cairn("info", conv_dyn)
     expect_ok("info on a model with symbolic dims", r)
-    check("info without a fixed shape declares N x 8 x H x W", "x: float32 Nx8xHxW" in r.out, str(r))
+    check("info without a fixed shape declares N x 8 x H x W", "x: float32 N x 8 x H x W" in r.out, str(r))
     check("info without a fixed shape asks for --shape", "--shape" in r.out, str(r))
     r = cairn("info", conv_dyn, "--shape", "2x8x16x20")
     expect_ok("info --shape", r)

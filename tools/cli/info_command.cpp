@@ -49,15 +49,16 @@ void print_text(std::ostream& out, const Model& model, const ModelInfo& info) {
   print_tensors(out, model.inputs());
   out << "outputs:\n";
   print_tensors(out, model.outputs());
+  out << "operators: " << total(model.operator_counts()) << "\n";
+  for (const auto& [op, count] : by_count(model.operator_counts())) out << "  " << printable(op) << ": " << count << "\n";
+  out << "parameters: " << with_thousands(model.parameter_count()) << "\n";
   if (info.summary) {
     const ModelSummary& s = *info.summary;
     out << "at input shape: " << shapes_to_string(info.shapes, model) << "\n";
     out << "output shapes:\n";
-    for (const auto& [name, shape] : s.output_shapes) out << "  " << printable(name) << ": " << shape_to_string(shape) << "\n";
-    out << "operators: " << total(s.operator_counts) << "\n";
-    for (const auto& [op, count] : by_count(s.operator_counts)) out << "  " << printable(op) << ": " << count << "\n";
+    for (const auto& [name, shape] : s.output_shapes)
+      out << "  " << printable(name) << ": " << shape_to_string(shape) << "\n";
     out << "kernels after load-time passes: " << total(s.planned_kernel_counts) << "\n";
-    out << "parameters: " << with_thousands(s.parameter_count) << "\n";
     out << "flops: " << gigaflops(s.flops);
     if (s.flops >= 0 && s.flops < 9e18) out << " (" << with_thousands(int64_t(s.flops)) << ")";
     out << "\n";
@@ -70,7 +71,7 @@ void print_text(std::ostream& out, const Model& model, const ModelInfo& info) {
       if (!info.shapes.count(input.name)) unknown.push_back("'" + printable(input.name) + "'");
     }
     out << "(no fixed shape for input " << join(unknown, ", ")
-        << ": give --shape to see output shapes, operators, parameters, FLOPs and memory)\n";
+        << ": give --shape to see output shapes, FLOPs and memory)\n";
   }
   out << "metadata:" << (model.metadata().empty() ? " (none)" : "") << "\n";
   for (const auto& [key, value] : model.metadata()) out << "  " << printable(key) << ": " << printable(value) << "\n";
@@ -113,6 +114,8 @@ void print_json(std::ostream& out, const Model& model, const ModelInfo& info) {
   std::vector<std::string> metadata;
   for (const auto& [key, value] : model.metadata()) metadata.push_back(json_string(key) + ":" + json_string(value));
   fields.push_back("\"metadata\":{" + join(metadata, ",") + "}");
+  fields.push_back("\"operator_counts\":" + json_counts(model.operator_counts()));
+  fields.push_back("\"parameter_count\":" + std::to_string(model.parameter_count()));
   if (info.summary) {
     const ModelSummary& s = *info.summary;
     std::vector<std::string> inputs, outputs;
@@ -120,9 +123,7 @@ void print_json(std::ostream& out, const Model& model, const ModelInfo& info) {
     for (const auto& [name, shape] : s.output_shapes) outputs.push_back(json_string(name) + ":" + json_shape(shape));
     fields.push_back("\"input_shapes\":{" + join(inputs, ",") + "}");
     fields.push_back("\"output_shapes\":{" + join(outputs, ",") + "}");
-    fields.push_back("\"operator_counts\":" + json_counts(s.operator_counts));
     fields.push_back("\"planned_kernel_counts\":" + json_counts(s.planned_kernel_counts));
-    fields.push_back("\"parameter_count\":" + std::to_string(s.parameter_count));
     fields.push_back("\"flops\":" + json_number(s.flops));
     fields.push_back("\"gflops\":" + json_number(s.flops / 1e9));
     fields.push_back("\"weight_bytes\":" + std::to_string(s.weight_bytes));
@@ -137,8 +138,9 @@ void print_json(std::ostream& out, const Model& model, const ModelInfo& info) {
 }  // namespace
 
 int info_command(const std::vector<std::string>& tokens) {
-  const Args args("info", tokens,
-                  {{"shape", true, true}, {"json", false, false}, {"threads", true, false}, {"memory-limit", true, false}});
+  const Args args(
+      "info", tokens,
+      {{"shape", true, true}, {"json", false, false}, {"threads", true, false}, {"memory-limit", true, false}});
   if (args.positional().empty()) throw UsageError("missing MODEL.onnx");
   if (args.positional().size() > 1) throw UsageError("unexpected argument '" + args.positional()[1] + "'");
   const std::vector<ShapeArg> shape_args = parse_shape_args(args.values("shape"));

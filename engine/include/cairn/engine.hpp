@@ -89,6 +89,10 @@ class Model {
   int64_t opset() const;  // of the default ("ai.onnx") domain
   std::string producer() const;
   const EngineOptions& options() const;
+  // Operators of the model as stored in the file, and the element count of its float initializers: known without
+  // input shapes.
+  const std::map<std::string, int>& operator_counts() const;
+  int64_t parameter_count() const;
 
   // Infers shapes, creates kernels, packs weights and plans memory for these input shapes.
   // Inputs not named take the model's declared shape when it is fully known.

@@ -95,6 +95,8 @@ std::string Model::producer() const {
   return g.producer_version.empty() ? g.producer_name : g.producer_name + " " + g.producer_version;
 }
 const EngineOptions& Model::options() const { return impl_->options; }
+const std::map<std::string, int>& Model::operator_counts() const { return impl_->operator_counts; }
+int64_t Model::parameter_count() const { return impl_->parameter_count; }
 
 Result<ModelSummary> Model::prepare(const std::map<std::string, Shape>& input_shapes) {
   // Reuse the current plan when the shapes are the same.

@@ -42,9 +42,13 @@ Result<Shape> parse_shape(const std::string& text) {
 std::string TensorInfo::declared_shape() const {
   if (!has_shape) return "?";
   if (dims.empty()) return "scalar";
+  // "1x1x512x512"; with symbolic dimensions "batch x 1 x height x width", which reads better than "batchx1x...".
+  bool symbolic = false;
+  for (int64_t d : dims) symbolic = symbolic || d < 0;
+  const char* separator = symbolic ? " x " : "x";
   std::string out;
   for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) out += 'x';
+    if (i) out += separator;
     if (dims[i] >= 0) {
       out += std::to_string(dims[i]);
     } else {
