@@ -68,7 +68,9 @@ int drop_identity_nodes(Graph& g) {
     // Dropout's mask output must be unused.
     bool mask_used = n.outputs.size() > 1 && n.outputs[1] >= 0 &&
                      (uses[size_t(n.outputs[1])] > 0 || is_graph_output(g, n.outputs[1]));
-    if (mask_used || is_graph_output(g, n.outputs[0])) continue;
+    if (mask_used) continue;
+    if (n.outputs.size() > 1) n.outputs[1] = -1;  // an unused mask need not be computed, even if the node stays
+    if (is_graph_output(g, n.outputs[0])) continue;
     replace_uses(g, n.outputs[0], n.inputs[0]);
     removed[i] = true;
     ++count;
