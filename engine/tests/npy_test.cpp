@@ -1,6 +1,7 @@
 // The .npy reader and writer: round trips, every accepted dtype, format versions, and hostile headers.
-#include <gtest/gtest.h>
+#include "io/npy.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,8 +14,6 @@
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include "io/npy.hpp"
 
 namespace {
 
@@ -254,8 +253,7 @@ TEST(Npy, RefusesHugeShapesBeforeAllocating) {
   EXPECT_EQ(result.status().code(), StatusCode::kResourceLimit);
 
   // A dimension that does not fit an int64.
-  EXPECT_NE(error_of(make_npy(dict_for("<f4", "(99999999999999999999999,)"), {})).find("too large"),
-            std::string::npos);
+  EXPECT_NE(error_of(make_npy(dict_for("<f4", "(99999999999999999999999,)"), {})).find("too large"), std::string::npos);
   // Exactly at the limit is fine, one over is not.
   EXPECT_TRUE(cairn::npy::parse(make_npy(dict_for("<f4", "(4,)"), le_bytes<float>({1, 2, 3, 4})), 4).is_ok());
   EXPECT_FALSE(cairn::npy::parse(make_npy(dict_for("<f4", "(4,)"), le_bytes<float>({1, 2, 3, 4})), 3).is_ok());
@@ -284,23 +282,23 @@ TEST(Npy, RefusesBigEndianAndUnknownDtypes) {
 TEST(Npy, RefusesMalformedHeaders) {
   const auto data = le_bytes<float>({1});
   const std::vector<std::string> bad = {
-      "",                                                                           // empty
-      "not a dict",                                                                 // no braces
-      "{'descr': '<f4', 'fortran_order': False}",                                   // missing shape
-      "{'descr': '<f4', 'shape': (1,)}",                                            // missing fortran_order
-      "{'fortran_order': False, 'shape': (1,)}",                                    // missing descr
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}",        // unknown key
-      "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}",    // duplicate key
-      "{'descr': '<f4', 'fortran_order': 0, 'shape': (1,)}",                        // not a bool
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}",                   // negative dim
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (1)}",                     // int, not a tuple
-      "{'descr': '<f4', 'fortran_order': False, 'shape': [1]}",                     // list
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,,)}",                   // double comma
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (1.0,)}",                  // float dim
-      "{'descr': '<f4, 'fortran_order': False, 'shape': (1,)}",                     // broken quote
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)} junk",               // trailing junk
-      "{'descr': '<f4' 'fortran_order': False, 'shape': (1,)}",                     // missing comma
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)",                     // unclosed dict
+      "",                                                                         // empty
+      "not a dict",                                                               // no braces
+      "{'descr': '<f4', 'fortran_order': False}",                                 // missing shape
+      "{'descr': '<f4', 'shape': (1,)}",                                          // missing fortran_order
+      "{'fortran_order': False, 'shape': (1,)}",                                  // missing descr
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}",      // unknown key
+      "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}",  // duplicate key
+      "{'descr': '<f4', 'fortran_order': 0, 'shape': (1,)}",                      // not a bool
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}",                 // negative dim
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1)}",                   // int, not a tuple
+      "{'descr': '<f4', 'fortran_order': False, 'shape': [1]}",                   // list
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,,)}",                 // double comma
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1.0,)}",                // float dim
+      "{'descr': '<f4, 'fortran_order': False, 'shape': (1,)}",                   // broken quote
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)} junk",             // trailing junk
+      "{'descr': '<f4' 'fortran_order': False, 'shape': (1,)}",                   // missing comma
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)",                   // unclosed dict
   };
   for (const std::string& dict : bad) {
     const std::string message = error_of(make_npy(dict, data));

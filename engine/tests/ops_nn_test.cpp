@@ -71,7 +71,7 @@ TEST(GemmRef, MatchesDoubleProductAcrossBlockTailsAndStrides) {
       auto a = random_floats(size_t(m * k), uint32_t(rng()));
       auto b = random_floats(size_t(k * n), uint32_t(rng()));
       std::vector<float> c(size_t(m * n), 0.5f);
-      std::vector<float> workspace(kernels::gemm_ref_workspace_floats());
+      std::vector<float> workspace(kernels::gemm_ref_workspace_floats(m, n, k));
       kernels::MatrixView av = ta ? kernels::MatrixView{a.data(), 1, m} : kernels::MatrixView{a.data(), k, 1};
       kernels::MatrixView bv = tb ? kernels::MatrixView{b.data(), 1, k} : kernels::MatrixView{b.data(), n, 1};
       const bool accumulate = variant == 3;
@@ -383,6 +383,7 @@ TEST(Conv, RejectsInvalidModelsWithClearMessages) {
                  "input channels 3 do not match weights 2x3x3x3 with group 3");  // W[1] must be C / group
   expect_invalid({{"group", attr_int(3)}}, "output channels 2 (weights 2x1x3x3) are not divisible by group 3",
                  {x, OpInput::const_floats({2, 1, 3, 3}, std::vector<float>(18, 1.0f))});
+  expect_invalid({{"group", attr_int(int64_t{1} << 62)}}, "with group 4611686018427387904");
   expect_invalid({{"strides", attr_ints({0, 1})}}, "strides 0x1 must be between 1 and");
   expect_invalid({{"dilations", attr_ints({1, -2})}}, "dilations");
   expect_invalid({{"pads", attr_ints({0, -1, 0, 0})}}, "pads");

@@ -115,7 +115,7 @@ int bench_command(const std::vector<std::string>& tokens) {
     out << "model: " << model_path << "\n";
     out << "shape: " << shape_text << "\n";
     out << "threads: " << options.threads << "\n";
-    out << "runs: " << runs << " (after " << warmup << " warm-up)\n";
+    out << "runs: " << runs << " (after " << warmup << (warmup == 1 ? " warm-up run)\n" : " warm-up runs)\n");
     out << "median: " << fixed(median_ms, 3) << " ms\n";
     out << "min: " << fixed(min_ms, 3) << " ms\n";
     out << "throughput: " << fixed(gflops_per_s, 2) << " GFLOP/s (" << gigaflops(summary.flops) << "FLOP per run)\n";

@@ -82,8 +82,8 @@ const TensorInfo& find_input(const Model& model, const std::string& name, const 
 void check_shape_fits(const TensorInfo& declared, const Shape& shape, const std::string& what,
                       const std::string& model_path) {
   if (!declared.has_shape) return;
-  const std::string declared_text =
-      "input '" + printable(declared.name) + "' of " + model_path + " is declared " + printable(declared.declared_shape());
+  const std::string declared_text = "input '" + printable(declared.name) + "' of " + model_path + " is declared " +
+                                    printable(declared.declared_shape());
   const std::string mismatch = what.empty() ? "--shape " + shape_to_string(shape) + " does not fit: " + declared_text
                                             : what + " has shape " + shape_to_string(shape) + ", but " + declared_text;
   if (shape.size() != declared.dims.size()) {

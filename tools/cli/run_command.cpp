@@ -177,7 +177,8 @@ int run_command(const std::vector<std::string>& tokens) {
   for (const auto& [index, path] : output_targets) {
     const Tensor& tensor = outputs[index];
     throw_if_error(npy::write_float32(path, tensor.shape, tensor.data), "");
-    written.push_back(printable(model->outputs()[index].name) + " " + shape_to_string(tensor.shape) + " (" + path + ")");
+    written.push_back(printable(model->outputs()[index].name) + " " + shape_to_string(tensor.shape) + " (" + path +
+                      ")");
   }
   if (!args.has("quiet")) {
     std::vector<std::string> read;

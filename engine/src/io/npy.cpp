@@ -20,7 +20,20 @@ constexpr uint8_t kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 constexpr uint64_t kMaxHeaderBytes = uint64_t{1} << 20;
 constexpr int64_t kMaxRank = 64;
 
-enum class Kind { kFloat16, kFloat32, kFloat64, kBool, kInt8, kUint8, kInt16, kUint16, kInt32, kUint32, kInt64, kUint64 };
+enum class Kind {
+  kFloat16,
+  kFloat32,
+  kFloat64,
+  kBool,
+  kInt8,
+  kUint8,
+  kInt16,
+  kUint16,
+  kInt32,
+  kUint32,
+  kInt64,
+  kUint64
+};
 
 struct DType {
   const char* descr;
@@ -83,18 +96,30 @@ float half_to_float(uint16_t h) {
 
 float convert(const uint8_t* p, Kind kind) {
   switch (kind) {
-    case Kind::kFloat16: return half_to_float(uint16_t(load_le(p, 2)));
-    case Kind::kFloat32: return std::bit_cast<float>(uint32_t(load_le(p, 4)));
-    case Kind::kFloat64: return float(std::bit_cast<double>(load_le(p, 8)));
-    case Kind::kBool: return p[0] != 0 ? 1.0f : 0.0f;
-    case Kind::kInt8: return float(int8_t(p[0]));
-    case Kind::kUint8: return float(p[0]);
-    case Kind::kInt16: return float(int16_t(uint16_t(load_le(p, 2))));
-    case Kind::kUint16: return float(uint16_t(load_le(p, 2)));
-    case Kind::kInt32: return float(int32_t(uint32_t(load_le(p, 4))));
-    case Kind::kUint32: return float(uint32_t(load_le(p, 4)));
-    case Kind::kInt64: return float(int64_t(load_le(p, 8)));
-    case Kind::kUint64: return float(load_le(p, 8));
+    case Kind::kFloat16:
+      return half_to_float(uint16_t(load_le(p, 2)));
+    case Kind::kFloat32:
+      return std::bit_cast<float>(uint32_t(load_le(p, 4)));
+    case Kind::kFloat64:
+      return float(std::bit_cast<double>(load_le(p, 8)));
+    case Kind::kBool:
+      return p[0] != 0 ? 1.0f : 0.0f;
+    case Kind::kInt8:
+      return float(int8_t(p[0]));
+    case Kind::kUint8:
+      return float(p[0]);
+    case Kind::kInt16:
+      return float(int16_t(uint16_t(load_le(p, 2))));
+    case Kind::kUint16:
+      return float(uint16_t(load_le(p, 2)));
+    case Kind::kInt32:
+      return float(int32_t(uint32_t(load_le(p, 4))));
+    case Kind::kUint32:
+      return float(uint32_t(load_le(p, 4)));
+    case Kind::kInt64:
+      return float(int64_t(load_le(p, 8)));
+    case Kind::kUint64:
+      return float(load_le(p, 8));
   }
   return 0.0f;
 }
@@ -143,7 +168,8 @@ class HeaderParser {
       skip_spaces();
       if (consume(',')) continue;
       if (consume('}')) break;
-      return error("expected ',' or '}' at offset " + std::to_string(pos_) + " of the header " + quote_for_message(text_));
+      return error("expected ',' or '}' at offset " + std::to_string(pos_) + " of the header " +
+                   quote_for_message(text_));
     }
     if (!seen_descr) return error("the key 'descr' is missing");
     if (!seen_fortran) return error("the key 'fortran_order' is missing");
@@ -261,16 +287,16 @@ Result<int64_t> element_count(const Shape& shape) {
 }
 
 std::string build_header(const char* descr, const Shape& shape) {
-  std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape_tuple(shape) +
-                     ", }";
+  std::string dict =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape_tuple(shape) + ", }";
   const size_t unpadded = sizeof kMagic + 2 + 2 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict += '\n';
   return dict;
 }
 
-Status write_file(const std::string& path, const char* descr, const Shape& shape, const void* data,
-                  int64_t count, int element_size) {
+Status write_file(const std::string& path, const char* descr, const Shape& shape, const void* data, int64_t count,
+                  int element_size) {
   auto expected = element_count(shape);
   if (!expected.is_ok()) return expected.status().with_context("cannot write '" + path + "'");
   if (*expected != count) {
@@ -302,7 +328,8 @@ Status write_file(const std::string& path, const char* descr, const Shape& shape
     } else {
       chunk.resize(size_t(n * element_size));
       for (int64_t i = 0; i < n; ++i) {
-        for (int b = 0; b < element_size; ++b) chunk[size_t(i * element_size + b)] = src[i * element_size + element_size - 1 - b];
+        for (int b = 0; b < element_size; ++b)
+          chunk[size_t(i * element_size + b)] = src[i * element_size + element_size - 1 - b];
       }
       ok = std::fwrite(chunk.data(), 1, chunk.size(), file) == chunk.size();
     }
@@ -332,7 +359,8 @@ Result<Array> parse(std::span<const uint8_t> bytes, int64_t max_elements) {
                        " (supported: 1.0, 2.0, 3.0)");
   }
   const size_t length_bytes = major == 1 ? 2 : 4;
-  if (bytes.size() < kPreamble + length_bytes) return invalid_argument("truncated .npy file: the header length is cut off");
+  if (bytes.size() < kPreamble + length_bytes)
+    return invalid_argument("truncated .npy file: the header length is cut off");
   const uint64_t header_length = load_le(bytes.data() + kPreamble, int(length_bytes));
   if (header_length > kMaxHeaderBytes) {
     return invalid_argument("malformed .npy header: declared length " + std::to_string(header_length) +
@@ -340,15 +368,16 @@ Result<Array> parse(std::span<const uint8_t> bytes, int64_t max_elements) {
   }
   const size_t header_start = kPreamble + length_bytes;
   if (bytes.size() - header_start < header_length) {
-    return invalid_argument("truncated .npy file: the header needs " + std::to_string(header_length) +
-                            " bytes, only " + std::to_string(bytes.size() - header_start) + " are present");
+    return invalid_argument("truncated .npy file: the header needs " + std::to_string(header_length) + " bytes, only " +
+                            std::to_string(bytes.size() - header_start) + " are present");
   }
   const std::string_view text(reinterpret_cast<const char*>(bytes.data() + header_start), size_t(header_length));
   CAIRN_ASSIGN_OR_RETURN(Header header, HeaderParser(text).parse());
 
   if (header.fortran_order) {
-    return unsupported("Fortran-order arrays (fortran_order: True) are not supported; save a C-order array "
-                       "(numpy.ascontiguousarray)");
+    return unsupported(
+        "Fortran-order arrays (fortran_order: True) are not supported; save a C-order array "
+        "(numpy.ascontiguousarray)");
   }
   const DType* dtype = nullptr;
   for (const DType& d : kDTypes) {
@@ -359,7 +388,8 @@ Result<Array> parse(std::span<const uint8_t> bytes, int64_t max_elements) {
       return unsupported("big-endian dtype '" + header.descr + "' is not supported; convert with a.astype('<" +
                          header.descr.substr(1) + "')");
     }
-    return unsupported("unsupported dtype " + quote_for_message(header.descr) + " (supported: " + accepted_dtypes() + ")");
+    return unsupported("unsupported dtype " + quote_for_message(header.descr) + " (supported: " + accepted_dtypes() +
+                       ")");
   }
 
   auto count = element_count(header.shape);
@@ -406,8 +436,9 @@ Result<Array> read_file(const std::string& path, int64_t max_elements) {
   if (status.type() == std::filesystem::file_type::regular) {
     const uint64_t size = std::filesystem::file_size(path, ec);
     if (!ec && size > cap) {
-      return resource_limit("'" + path + "': file of " + std::to_string(size) + " bytes is larger than any .npy array of at most " +
-                            std::to_string(max_elements) + " elements");
+      return resource_limit("'" + path + "': file of " + std::to_string(size) +
+                            " bytes is larger than any .npy array of at most " + std::to_string(max_elements) +
+                            " elements");
     }
   }
   std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -428,8 +459,9 @@ Result<Array> read_file(const std::string& path, int64_t max_elements) {
   const int err = errno;
   std::fclose(file);
   if (read_error) return io_error("cannot read '" + path + "': " + std::strerror(err));
-  if (too_large) return resource_limit("'" + path + "': file is larger than any .npy array of at most " +
-                                       std::to_string(max_elements) + " elements");
+  if (too_large)
+    return resource_limit("'" + path + "': file is larger than any .npy array of at most " +
+                          std::to_string(max_elements) + " elements");
   auto array = parse(bytes, max_elements);
   if (!array.is_ok()) return array.status().with_context("'" + path + "'");
   return array;

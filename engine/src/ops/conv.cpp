@@ -250,7 +250,7 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   in_channels_ = x_shape[1];
   out_channels_ = w_shape[0];
   if (group_ < 1) return ctx.error("group " + std::to_string(group_) + " must be positive");
-  if (in_channels_ % group_ != 0 || w_shape[1] * group_ != in_channels_) {
+  if (in_channels_ % group_ != 0 || in_channels_ / group_ != w_shape[1]) {
     return ctx.error("input channels " + std::to_string(in_channels_) + " do not match weights " +
                      shape_to_string(w_shape) + " with group " + std::to_string(group_));
   }

@@ -26,7 +26,7 @@ class GemmKernel final : public Kernel {
  public:
   Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
   double flops() const override { return flops_; }
-  size_t scratch_floats() const override { return kernels::gemm_ref_workspace_floats(); }
+  size_t scratch_floats() const override { return kernels::gemm_ref_workspace_floats(m_, n_, k_); }
   void run(const RunContext& ctx) const override;
 
  private:
@@ -126,7 +126,7 @@ class MatMulKernel final : public Kernel {
  public:
   Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
   double flops() const override { return flops_; }
-  size_t scratch_floats() const override { return kernels::gemm_ref_workspace_floats(); }
+  size_t scratch_floats() const override { return kernels::gemm_ref_workspace_floats(m_, n_, k_); }
   void run(const RunContext& ctx) const override;
 
  private:

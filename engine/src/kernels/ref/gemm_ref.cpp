@@ -123,8 +123,9 @@ void gemm_ref(int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, float
     if (!accumulate) zero_matrix(m, n, c, ldc);
     return;
   }
+  // Packed B for the widest block first, then packed A (see gemm_ref_workspace_floats).
   float* packed_b = workspace;
-  float* packed_a = workspace + kGemmKC * gemm_round_up(kGemmNC, NR);
+  float* packed_a = workspace + std::min(kGemmKC, k) * gemm_round_up(std::min(kGemmNC, n), NR);
   for (int64_t j0 = 0; j0 < n; j0 += kGemmNC) {
     const int64_t nc = std::min(kGemmNC, n - j0);
     for (int64_t k0 = 0; k0 < k; k0 += kGemmKC) {

@@ -53,13 +53,20 @@ void gemm_pack_b(int64_t k, int64_t n, MatrixView b, float* packed);
 void gemm_packed(int64_t m, int64_t n, int64_t k, const float* packed_a, const float* packed_b, float* c,
                  int64_t ldc, bool accumulate);
 
-// Floats of workspace gemm_ref needs, whatever the shape.
-inline constexpr size_t gemm_ref_workspace_floats() {
-  return size_t(kGemmKC) * size_t(gemm_round_up(kGemmMC, kGemmMR) + gemm_round_up(kGemmNC, kGemmNR));
+// Floats of workspace gemm_ref needs for an m x n x k product: one packed KC x NC block of B and one packed
+// MC x KC block of A (at most 160 K floats, 640 KiB).
+constexpr size_t gemm_ref_workspace_floats(int64_t m, int64_t n, int64_t k) {
+  const int64_t kc = k < kGemmKC ? k : kGemmKC;
+  const int64_t mc = m < kGemmMC ? m : kGemmMC;
+  const int64_t nc = n < kGemmNC ? n : kGemmNC;
+  if (kc <= 0 || mc <= 0 || nc <= 0) return 0;
+  return size_t(kc) * size_t(gemm_round_up(mc, kGemmMR) + gemm_round_up(nc, kGemmNR));
 }
+// Enough workspace for any shape.
+constexpr size_t gemm_ref_workspace_floats() { return gemm_ref_workspace_floats(kGemmMC, kGemmNC, kGemmKC); }
 
 // C[m x n] (row stride ldc) = or += A[m x k] * B[k x n] from strided views; packs blocks of both into
-// `workspace` (gemm_ref_workspace_floats() floats).
+// `workspace` (gemm_ref_workspace_floats(m, n, k) floats).
 void gemm_ref(int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, float* c, int64_t ldc, bool accumulate,
               float* workspace);
 
