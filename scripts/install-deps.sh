@@ -9,7 +9,6 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-onnx python3-torch
-  nodejs npm
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -17,6 +16,9 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js may come from Debian (nodejs + npm) or from another build that bundles npm: look for the commands.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   sudo_cmd=()
