@@ -29,7 +29,72 @@ def restore_numpy_aliases() -> None:
 
 def stamp_text() -> str:
     import onnx
-    return f"onnx {onnx.__version__}\nnumpy {np.__version__}\n"
+    return f"onnx {onnx.__version__}\nnumpy {np.__version__}\nfrozen-parameter variants 1\n"
+
+
+# Inputs that are parameters of their operator rather than data: shapes, axes, pads, sizes, scales, roi...
+# ONNX's node tests feed them as graph inputs, but the models Cairn runs carry them as initializers (the engine
+# folds them at load and takes float32 data only at run time). For each case with such inputs, a variant
+# `<case>_frozen_params` moves them into initializers, so the operator itself is still tested.
+def is_parameter_input(model, name: str) -> bool:
+    import onnx
+    elem = {i.name: i.type.tensor_type.elem_type for i in model.graph.input}
+    integer = elem.get(name) in (onnx.TensorProto.INT64, onnx.TensorProto.INT32)
+    for node in model.graph.node:
+        for position, used in enumerate(node.input):
+            if used != name or position == 0:
+                continue
+            if integer or node.op_type in ("Resize", "Upsample"):
+                return True
+    return False
+
+
+def write_frozen_variants(node_dir: str) -> int:
+    import onnx
+    from onnx import numpy_helper
+    written = 0
+    for case in sorted(os.listdir(node_dir)):
+        case_dir = os.path.join(node_dir, case)
+        model_path = os.path.join(case_dir, "model.onnx")
+        if not os.path.isfile(model_path) or case.endswith("_frozen_params"):
+            continue
+        model = onnx.load(model_path)
+        inputs = [i.name for i in model.graph.input]
+        frozen = [k for k, name in enumerate(inputs) if is_parameter_input(model, name)]
+        if not frozen or len(frozen) == len(inputs):
+            continue
+        data_sets = sorted(d for d in os.listdir(case_dir) if d.startswith("test_data_set_"))
+        values = {}
+        consistent = True
+        for k in frozen:
+            tensors = []
+            for d in data_sets:
+                t = onnx.TensorProto()
+                with open(os.path.join(case_dir, d, f"input_{k}.pb"), "rb") as f:
+                    t.ParseFromString(f.read())
+                tensors.append(numpy_helper.to_array(t))
+            consistent &= all(np.array_equal(tensors[0], x) for x in tensors[1:])
+            values[k] = tensors[0]
+        if not consistent:
+            continue
+        for k in frozen:
+            model.graph.initializer.append(numpy_helper.from_array(values[k], inputs[k]))
+        kept = [k for k in range(len(inputs)) if k not in frozen]
+        kept_inputs = [model.graph.input[k] for k in kept]
+        del model.graph.input[:]
+        model.graph.input.extend(kept_inputs)
+        out_dir = os.path.join(node_dir, case + "_frozen_params")
+        os.makedirs(out_dir)
+        onnx.save(model, os.path.join(out_dir, "model.onnx"))
+        for d in data_sets:
+            os.makedirs(os.path.join(out_dir, d))
+            for new_index, k in enumerate(kept):
+                shutil.copy(os.path.join(case_dir, d, f"input_{k}.pb"), os.path.join(out_dir, d, f"input_{new_index}.pb"))
+            for name in os.listdir(os.path.join(case_dir, d)):
+                if name.startswith("output_"):
+                    shutil.copy(os.path.join(case_dir, d, name), os.path.join(out_dir, d, name))
+        written += 1
+    return written
 
 
 def main() -> int:
@@ -54,13 +119,15 @@ def main() -> int:
     start = time.time()
     cmd_tools.generate_data(argparse.Namespace(output=tmpdir, op_type=None))
     node_dir = os.path.join(tmpdir, "node")
+    frozen = write_frozen_variants(node_dir)
     count = len([d for d in os.listdir(node_dir) if os.path.isfile(os.path.join(node_dir, d, "model.onnx"))])
     with open(os.path.join(tmpdir, STAMP), "w") as f:
         f.write(stamp_text())
     if os.path.exists(outdir):
         shutil.rmtree(outdir)
     os.rename(tmpdir, outdir)
-    print(f"generate.py: wrote {count} node test cases into {node_dir.replace(tmpdir, outdir)} "
+    print(f"generate.py: wrote {count} node test cases ({frozen} of them variants with frozen parameters) into "
+          f"{node_dir.replace(tmpdir, outdir)} "
           f"in {time.time() - start:.1f} s")
     return 0
 

@@ -134,6 +134,7 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(const Graph& graph,
       return unsupported(node.describe() + ": operators of the domain '" + node.domain + "' are not supported");
     }
     PrepareContext ctx{node, graph.opset, {}, max_elements};
+    ctx.threads = pool != nullptr ? pool->size() : 1;
     bool all_constant = true;
     std::vector<const ConstTensor*> values;
     std::vector<const Shape*> shapes;
@@ -309,7 +310,9 @@ Result<std::vector<Tensor>> ExecutionPlan::run(std::span<const InputView> inputs
       return invalid_argument("input '" + v.name + "' has shape " + shape_to_string(given->shape) +
                               ", but the model was prepared for " + shape_to_string(shapes_[size_t(id)]));
     }
-    if (given->data == nullptr) return invalid_argument("input '" + v.name + "' has no data");
+    if (given->data == nullptr && shape_size(given->shape) > 0) {
+      return invalid_argument("input '" + v.name + "' has no data");
+    }
     read[size_t(id)] = given->data;
   }
   if (inputs.size() != graph_.inputs.size()) {
