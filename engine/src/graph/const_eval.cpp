@@ -5,6 +5,8 @@
 #include <functional>
 #include <set>
 
+#include "ops/broadcast.hpp"
+
 namespace cairn {
 
 namespace {
@@ -43,18 +45,9 @@ Result<int64_t> normalize_axis(int64_t axis, int64_t rank, const Node& node) {
 }
 
 Result<Shape> broadcast(const Shape& a, const Shape& b, const Node& node) {
-  size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i + a.size() >= rank ? a[i + a.size() - rank] : 1;
-    int64_t db = i + b.size() >= rank ? b[i + b.size() - rank] : 1;
-    if (da != db && da != 1 && db != 1) {
-      return invalid_model(node.describe() + ": cannot broadcast " + shape_to_string(a) + " with " +
-                           shape_to_string(b));
-    }
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
+  auto shape = broadcast_shapes(a, b);
+  if (!shape.is_ok()) return shape.status().with_context(node.describe());
+  return shape;
 }
 
 // Maps an output index to the index in an input of `in_shape` broadcast to `out_shape`.
