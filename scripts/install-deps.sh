@@ -33,3 +33,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "install-deps: npm ci"
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
+
+# The web package (engine loader, worker, tests of the WebAssembly builds): TypeScript, esbuild, Vitest.
+if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci in web/"
+  (cd web && npm ci --no-audit --no-fund)
+fi

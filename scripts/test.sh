@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test suite: the sanitizer build (unit, CLI, conformance, whole models at small sizes) first, then the
-# release build (everything, including the 512x512 U-Net against ONNX Runtime). Ends with ctest's summary line.
+# release build (everything, including the 512x512 U-Net against ONNX Runtime), then the two WebAssembly builds
+# (SIMD128, relaxed SIMD) with the same conformance cases and whole models in Node (web/, Vitest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -16,3 +17,10 @@ echo "== tests under AddressSanitizer + UBSan"
 CAIRN_ZOO_QUICK=1 ctest --preset asan -j "$jobs" --timeout 1500
 echo "== tests of the release build"
 ctest --preset release -j "$jobs" --timeout 1500
+
+echo "== WebAssembly builds (SIMD128 and relaxed SIMD) and their tests in Node"
+for preset in wasm-simd wasm-relaxed; do
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+done
+(cd web && npm test)

@@ -103,6 +103,8 @@ TEST(Engine, FoldsShapeSubgraphsForEachInputShape) {
     ASSERT_TRUE(out.is_ok()) << out.status().message();
     for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ((*out)[0].data[i], std::max(0.0f, x[i]));
   }
+  // Naming no shape after a preparation must not reuse it: the batch is still unknown.
+  EXPECT_FALSE(model->prepare({}).is_ok());
 }
 
 GraphSpec relu_chain_spec(int length, int64_t n) {

@@ -2,7 +2,6 @@
 #include "cairn/engine.hpp"
 
 #include <cstdio>
-#include <thread>
 
 #include "graph/graph.hpp"
 #include "graph/passes.hpp"
@@ -58,7 +57,7 @@ Result<std::unique_ptr<Model>> Model::load_bytes(std::span<const uint8_t> bytes,
   for (int id : g.outputs) impl->outputs.push_back(describe_value(g.values[size_t(id)]));
   CAIRN_RETURN_IF_ERROR(run_load_passes(g));
   int threads = options.threads;
-  if (threads == 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads == 0) threads = hardware_threads();
   impl->options.threads = threads;
   if (threads > 1) impl->pool = std::make_unique<ThreadPool>(threads);
   return std::unique_ptr<Model>(new Model(std::move(impl)));
@@ -99,13 +98,18 @@ const std::map<std::string, int>& Model::operator_counts() const { return impl_-
 int64_t Model::parameter_count() const { return impl_->parameter_count; }
 
 Result<ModelSummary> Model::prepare(const std::map<std::string, Shape>& input_shapes) {
-  // Reuse the current plan when the shapes are the same.
+  // Reuse the current plan when every input gets the shape it was planned for (the given one, or else the
+  // model's declared one).
   bool reuse = impl_->plan != nullptr;
-  if (reuse) {
-    for (const auto& [name, shape] : input_shapes) {
-      auto it = impl_->plan->input_shapes().find(name);
-      reuse = reuse && it != impl_->plan->input_shapes().end() && it->second == shape;
-    }
+  for (const TensorInfo& input : impl_->inputs) {
+    if (!reuse) break;
+    auto given = input_shapes.find(input.name);
+    Shape wanted = given != input_shapes.end() ? given->second : Shape(input.dims.begin(), input.dims.end());
+    auto planned = impl_->plan->input_shapes().find(input.name);
+    reuse = planned != impl_->plan->input_shapes().end() && planned->second == wanted;
+  }
+  for (const auto& [name, shape] : input_shapes) {
+    reuse = reuse && impl_->plan->input_shapes().count(name) != 0;
   }
   if (!reuse) {
     impl_->plan.reset();  // free the old arena before planning a new one

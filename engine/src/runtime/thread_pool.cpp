@@ -1,6 +1,18 @@
 #include "runtime/thread_pool.hpp"
 
+#include <algorithm>
+
 namespace cairn {
+
+#if defined(__wasi__)
+ThreadPool::ThreadPool(int /*threads*/) {}
+ThreadPool::~ThreadPool() = default;
+void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+  for (size_t i = 0; i < n; ++i) fn(i);
+}
+int hardware_threads() { return 1; }
+#else
+int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurrency())); }
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(size_t(i)); });
@@ -57,6 +69,8 @@ void ThreadPool::worker_loop(size_t /*index*/) {
     }
   }
 }
+
+#endif
 
 void parallel_for(ThreadPool* pool, size_t n, const std::function<void(size_t)>& fn) {
   if (pool == nullptr) {

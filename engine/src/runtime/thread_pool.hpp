@@ -2,12 +2,14 @@
 // Work is split into contiguous chunks by index, so results never depend on the number of threads.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <vector>
+#if !defined(__wasi__)
+#include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <vector>
+#endif
 
 namespace cairn {
 
@@ -18,9 +20,14 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int size() const { return int(workers_.size()) + 1; }
   // Calls fn(i) for every i in [0, n), spread over the threads; returns when all are done.
   void parallel_for(size_t n, const std::function<void(size_t)>& fn);
+
+#if defined(__wasi__)
+  // wasi-libc has no threads: the caller runs everything (the browser's worker pool is on the JS side).
+  int size() const { return 1; }
+#else
+  int size() const { return int(workers_.size()) + 1; }
 
  private:
   void worker_loop(size_t index);
@@ -34,7 +41,11 @@ class ThreadPool {
   size_t pending_ = 0;
   uint64_t generation_ = 0;
   bool stop_ = false;
+#endif
 };
+
+// Hardware threads of the machine, at least 1 (1 under WASI, which has no threads).
+int hardware_threads();
 
 // parallel_for on the pool, or a plain loop when pool is null.
 void parallel_for(ThreadPool* pool, size_t n, const std::function<void(size_t)>& fn);

@@ -1,0 +1,13 @@
+// Cairn in the browser: the engine API, the inference worker's client and protocol, and the model cache.
+export { createEngine, CairnEngine, CairnModel, elementCount } from './engine.js';
+export type { EngineOptions, PreparedModel, RunOptions, Tensor, TensorInfo } from './engine.js';
+export { CairnError } from './errors.js';
+export type { CairnErrorCode } from './errors.js';
+export { chooseFlavor, detectWasmFeatures } from './features.js';
+export type { WasmFeatures, WasmFlavor } from './features.js';
+export type { WasmSource } from './module.js';
+export { InferenceClient } from './client.js';
+export type { ClientRunOptions, RemoteModel, WorkerLike } from './client.js';
+export type { WireTensor, WorkerRequest, WorkerResponse } from './protocol.js';
+export { fetchVerifiedModel, sha256Hex } from './model_cache.js';
+export type { CatalogEntry } from './model_cache.js';

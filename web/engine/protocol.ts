@@ -1,0 +1,40 @@
+// The inference worker's messages. Tensor and model bytes travel as transferred ArrayBuffers (no copies); a run may
+// carry a SharedArrayBuffer whose first Int32 the page sets to cancel it while the worker is busy computing.
+import type { CairnErrorCode } from './errors.js';
+import type { TensorInfo } from './engine.js';
+import type { WasmFlavor } from './features.js';
+import type { WasmSource } from './module.js';
+
+export interface WireTensor {
+  name: string;
+  shape: number[];
+  data: ArrayBuffer; // float32, C order
+}
+
+export type WorkerRequest =
+  | { type: 'init'; id: number; wasm: Partial<Record<WasmFlavor, WasmSource>>; flavor?: WasmFlavor; memoryLimitBytes?: number }
+  | { type: 'load'; id: number; model: ArrayBuffer }
+  | { type: 'run'; id: number; modelId: number; inputs: WireTensor[]; cancelFlag?: SharedArrayBuffer }
+  | { type: 'cancel'; id: number } // the id of a run request
+  | { type: 'unload'; id: number; modelId: number };
+
+export type WorkerResponse =
+  | { type: 'ready'; id: number; flavor: WasmFlavor; threads: number }
+  | { type: 'loaded'; id: number; modelId: number; inputs: TensorInfo[]; outputs: TensorInfo[] }
+  | { type: 'progress'; id: number; fraction: number }
+  | { type: 'result'; id: number; outputs: WireTensor[]; memoryBytes: number }
+  | { type: 'unloaded'; id: number }
+  | { type: 'error'; id: number; code: CairnErrorCode | 'internal'; message: string };
+
+export type Post = (message: WorkerResponse, transfer: Transferable[]) => void;
+
+// The tensors' buffers, to transfer with the message that carries them.
+export function buffersOf(tensors: readonly WireTensor[]): ArrayBuffer[] {
+  return tensors.map((t) => t.data);
+}
+
+// A float32 array as a buffer of its own: its buffer when it spans all of it (then transferred), a copy otherwise.
+export function ownBuffer(data: Float32Array): ArrayBuffer {
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return whole && data.buffer instanceof ArrayBuffer ? data.buffer : data.slice().buffer;
+}

@@ -1,0 +1,27 @@
+// Where the Node tools find the repository's WebAssembly builds: build/wasm-<flavor>/cairn-<flavor>.wasm.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WasmFlavor } from '../engine/features.js';
+
+// The repository root: the tools run from web/dist/ or web/tools/.
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function wasmPath(flavor: WasmFlavor): string {
+  const dir = process.env.CAIRN_WASM_BUILD_DIR ?? join(repoRoot, 'build');
+  return join(dir, `wasm-${flavor}`, `cairn-${flavor}.wasm`);
+}
+
+export function requireWasm(flavor: WasmFlavor): string {
+  const path = wasmPath(flavor);
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: build it with cmake --preset wasm-${flavor} && cmake --build --preset wasm-${flavor}`);
+  }
+  return path;
+}
+
+export function flavorFromEnvironment(): WasmFlavor {
+  const flavor = process.env.CAIRN_WASM_FLAVOR ?? 'simd';
+  if (flavor !== 'simd' && flavor !== 'relaxed') throw new Error(`CAIRN_WASM_FLAVOR must be simd or relaxed, not '${flavor}'`);
+  return flavor;
+}
