@@ -10,8 +10,11 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "kernels/ref/gemm_ref.hpp"
+#include "ops/conv_winograd.hpp"
 #include "ops/kernel.hpp"
+#include "runtime/thread_pool.hpp"
 
 namespace cairn {
 
@@ -54,6 +57,31 @@ void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivatio
     case Kind::kTanh:
       for (int64_t i = 0; i < n; ++i) y[i] = activation.apply(y[i] + bias);
       return;
+  }
+}
+
+void parallel_units(const RunContext& ctx, int threads, int64_t count, double flops_per_unit,
+                    const std::function<void(int slot, int64_t begin, int64_t end)>& body) {
+  const int pool_threads = ctx.pool != nullptr ? ctx.pool->size() : 1;
+  const int64_t t = std::max<int64_t>(1, std::min<int64_t>({threads, pool_threads, count}));
+  // About 16 waves per operator: fine enough for progress and cancellation, coarse enough that waking the pool
+  // (tens of microseconds) stays negligible.
+  const int64_t per_thread = std::max<int64_t>(1, (count + 16 * t - 1) / (16 * t));
+  const int64_t wave = per_thread * t;
+  for (int64_t w0 = 0; w0 < count; w0 += wave) {
+    if (ctx.cancelled()) return;
+    const int64_t w1 = std::min(count, w0 + wave);
+    if (t == 1) {
+      body(0, w0, w1);
+    } else {
+      const int64_t chunk = (w1 - w0 + t - 1) / t;
+      ctx.pool->parallel_for(size_t(t), [&](size_t i) {
+        const int64_t b = w0 + int64_t(i) * chunk;
+        const int64_t e = std::min(w1, b + chunk);
+        if (b < e) body(int(i), b, e);
+      });
+    }
+    ctx.progress(double(w1) * flops_per_unit);
   }
 }
 
@@ -193,12 +221,15 @@ class ConvKernel final : public Kernel {
   Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
   double flops() const override { return flops_; }
   size_t scratch_floats() const override { return scratch_floats_; }
-  size_t packed_bytes() const override { return packed_weights_.size() * sizeof(float); }
+  size_t packed_bytes() const override {
+    return packed_weights_.size() * sizeof(float) + (winograd_ ? winograd_->packed_bytes() : 0);
+  }
   void run(const RunContext& ctx) const override;
 
  private:
   void pack_weights(const float* w, float* packed) const;
 
+  std::unique_ptr<WinogradConv> winograd_;  // 3x3 stride-1 layers where it pays (conv_winograd.hpp)
   SpatialGeometry geometry_;
   int64_t batch_ = 0;
   int64_t in_channels_ = 0;
@@ -209,6 +240,10 @@ class ConvKernel final : public Kernel {
   int64_t k_ = 0;               // cin_g * kernel size: the GEMM's depth
   int64_t tile_columns_ = 0;
   int64_t packed_group_floats_ = 0;  // packed weights of one group
+  int64_t tiles_per_plane_ = 0;
+  int threads_ = 1;
+  size_t slot_floats_ = 0;      // one thread's im2col tile
+  const kernels::GemmMicrokernel* gemm_ = nullptr;  // chosen at prepare; the weights are packed for it
   bool pointwise_ = false;      // 1x1, stride 1, no padding: the im2col tile is the input itself
   bool weights_constant_ = false;
   bool has_bias_ = false;
@@ -298,16 +333,32 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   tile_columns_ = std::min(columns, kernels::gemm_round_up(out_size, kGemmNR));
   auto tile_count = checked_element_count({tile_columns_, k_}, ctx.max_elements);
   if (!tile_count) return tile_count.status().with_context(ctx.node.describe() + ": im2col tile");
+  gemm_ = kernels::active_kernels().gemm;
   auto packed_count =
-      checked_element_count({group_, kernels::gemm_round_up(cout_g_, kernels::kGemmMR), k_}, ctx.max_elements);
+      checked_element_count({group_, kernels::gemm_round_up(cout_g_, gemm_->mr), k_}, ctx.max_elements);
   if (!packed_count) return packed_count.status().with_context(ctx.node.describe() + ": packed weights");
-  packed_group_floats_ = gemm_packed_a_floats(cout_g_, k_);
+  packed_group_floats_ = gemm_packed_a_floats(gemm_->mr, cout_g_, k_);
+  tiles_per_plane_ = (out_size + tile_columns_ - 1) / tile_columns_;
+  threads_ = std::max(1, ctx.threads);
 
   const ConstTensor* w_const = ctx.input(1).constant;
   weights_constant_ = w_const != nullptr && w_const->is_float() && int64_t(w_const->floats.size()) == *w_count;
-  scratch_floats_ = size_t(gemm_packed_b_floats(k_, tile_columns_));
+  // One im2col tile per thread, rounded to 64 bytes so that every slot stays aligned.
+  slot_floats_ = size_t(kernels::gemm_round_up(gemm_packed_b_floats(k_, tile_columns_), 16));
+  scratch_floats_ = slot_floats_ * size_t(threads_);
   packed_weights_.clear();
-  if (weights_constant_) {
+  winograd_.reset();
+  const bool winograd = kernels::active_kernels().fast_paths && weights_constant_ &&
+                        WinogradConv::supports(geometry_, group_) &&
+                        WinogradConv::pays(geometry_, in_channels_, out_channels_) &&
+                        checked_element_count({WinogradConv::kPoints * 256, in_channels_ + out_channels_, threads_},
+                                              ctx.max_elements)
+                            .is_ok();
+  if (winograd) {
+    winograd_ = std::make_unique<WinogradConv>(geometry_, batch_, in_channels_, out_channels_,
+                                               w_const->floats.data(), *gemm_, threads_);
+    scratch_floats_ = winograd_->scratch_floats();
+  } else if (weights_constant_) {
     packed_weights_.assign(size_t(*packed_count), 0.0f);
     pack_weights(w_const->floats.data(), packed_weights_.data());
   } else {
@@ -330,49 +381,54 @@ void ConvKernel::pack_weights(const float* w, float* packed) const {
   // Group g's weights are a cout_g x k row-major matrix (W is M x Cg x kernel...).
   for (int64_t g = 0; g < group_; ++g) {
     kernels::MatrixView view{w + g * cout_g_ * k_, k_, 1};
-    kernels::gemm_pack_a(cout_g_, k_, view, packed + g * packed_group_floats_);
+    kernels::gemm_pack_a(gemm_->mr, cout_g_, k_, view, packed + g * packed_group_floats_);
   }
 }
 
 void ConvKernel::run(const RunContext& ctx) const {
   const float* x = ctx.inputs[0].data;
   float* y = ctx.outputs[0].data;
-  float* tile = ctx.scratch;
   const float* packed = packed_weights_.data();
   if (!weights_constant_) {
-    float* runtime_packed = ctx.scratch + gemm_packed_b_floats(k_, tile_columns_);
+    float* runtime_packed = ctx.scratch + slot_floats_ * size_t(threads_);
     pack_weights(ctx.inputs[1].data, runtime_packed);
     packed = runtime_packed;
   }
   const float* bias = nullptr;
   if (has_bias_) bias = bias_.empty() ? ctx.inputs[2].data : bias_.data();
+  if (winograd_) {
+    winograd_->run(ctx, x, y, bias, activation_);
+    return;
+  }
 
   const int64_t in_size = geometry_.in_size();
   const int64_t out_size = geometry_.out_size();
-  double done = 0;
-  for (int64_t n = 0; n < batch_; ++n) {
-    for (int64_t g = 0; g < group_; ++g) {
+  // A unit is one tile of output pixels of one group of one image.
+  const int64_t units = batch_ * group_ * tiles_per_plane_;
+  const double flops_per_unit = flops_ / double(std::max<int64_t>(units, 1));
+  parallel_units(ctx, threads_, units, flops_per_unit, [&](int slot, int64_t begin, int64_t end) {
+    float* tile = ctx.scratch + size_t(slot) * slot_floats_;
+    for (int64_t u = begin; u < end; ++u) {
+      if (ctx.cancelled()) return;
+      const int64_t n = u / (group_ * tiles_per_plane_);
+      const int64_t g = (u / tiles_per_plane_) % group_;
+      const int64_t n0 = (u % tiles_per_plane_) * tile_columns_;
       const float* a = packed + g * packed_group_floats_;
       const float* xg = x + (n * in_channels_ + g * cin_g_) * in_size;
       float* yg = y + (n * out_channels_ + g * cout_g_) * out_size;
-      for (int64_t n0 = 0; n0 < out_size; n0 += tile_columns_) {
-        if (ctx.cancelled()) return;
-        const int64_t columns = std::min(tile_columns_, out_size - n0);
-        if (pointwise_) {
-          kernels::gemm_pack_b(k_, columns, kernels::MatrixView{xg + n0, in_size, 1}, tile);
-        } else {
-          im2col_tile_packed(geometry_, xg, cin_g_, n0, columns, tile);
-        }
-        kernels::gemm_packed(cout_g_, columns, k_, a, tile, yg + n0, out_size, /*accumulate=*/false);
-        for (int64_t m = 0; m < cout_g_; ++m) {
-          const float b = bias != nullptr ? bias[g * cout_g_ + m] : 0.0f;
-          apply_bias_activation(yg + m * out_size + n0, columns, b, activation_);
-        }
-        done += 2.0 * double(cout_g_) * double(k_) * double(columns);
-        ctx.progress(done);
+      const int64_t columns = std::min(tile_columns_, out_size - n0);
+      if (pointwise_) {
+        kernels::gemm_pack_b(k_, columns, kernels::MatrixView{xg + n0, in_size, 1}, tile);
+      } else {
+        im2col_tile_packed(geometry_, xg, cin_g_, n0, columns, tile);
+      }
+      kernels::gemm_packed(*gemm_, cout_g_, columns, k_, a, tile, yg + n0, out_size, /*accumulate=*/false);
+      for (int64_t m = 0; m < cout_g_; ++m) {
+        const float b = bias != nullptr ? bias[g * cout_g_ + m] : 0.0f;
+        apply_bias_activation(yg + m * out_size + n0, columns, b, activation_);
       }
     }
-  }
+  });
 }
 
 }  // namespace

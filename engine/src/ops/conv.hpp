@@ -3,14 +3,26 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "graph/graph.hpp"
 #include "ops/conv_geometry.hpp"
 
 namespace cairn {
 
+class RunContext;
+
 // y[i] = act(y[i] + bias) for i < n, with the switch on the activation outside the loop.
 void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivation& activation);
+
+// Runs body(slot, begin, end) over the work units [0, count) (tiles of output pixels, usually), split over the
+// run's thread pool in waves: each wave gives every thread one contiguous range, and `slot` (< threads) names
+// the per-thread scratch the body may use. Every unit is computed the same way whichever thread runs it, so
+// results do not depend on the thread count. Between waves the calling thread reports progress (flops_per_unit
+// per unit done) and stops when the run is cancelled. `threads` is the kernel's prepared thread count (its
+// scratch slots); fewer are used when the pool is smaller.
+void parallel_units(const RunContext& ctx, int threads, int64_t count, double flops_per_unit,
+                    const std::function<void(int slot, int64_t begin, int64_t end)>& body);
 
 // The obviously-correct convolution, used only as the oracle of the tests: seven nested loops in double,
 // X [batch, in_channels, in...], W [out_channels, in_channels / group, kernel...], bias [out_channels] or null,

@@ -1,10 +1,13 @@
 // ConvTranspose as GEMM + col2im: for a tile of input pixels, columns[(M/group * kernel) x pixels] =
 // W_g^T * X_g (one GEMM with the weights packed once at prepare), then every column value is scatter-added to
 // the output pixel it lands on. The output starts as the bias and the fused activation runs once at the end.
+// Threads split the output channels (blocks of GEMM rows starting at micro-kernel panel boundaries), so the
+// scatter-adds of two threads never meet and every output is summed in the same order whatever the count.
 #include <algorithm>
 #include <memory>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "kernels/ref/gemm_ref.hpp"
 #include "ops/conv.hpp"
 #include "ops/conv_geometry.hpp"
@@ -33,7 +36,8 @@ class ConvTransposeKernel final : public Kernel {
 
  private:
   void pack_weights(const float* w, float* packed) const;
-  void scatter_columns(const float* columns, int64_t p0, int64_t pixels, float* y) const;
+  void scatter_columns(const float* columns, int64_t m_begin, int64_t m_end, int64_t p0, int64_t pixels,
+                       float* y) const;
 
   SpatialGeometry geometry_;  // in: X spatial, out: Y spatial; pads may be negative (from output_shape)
   int64_t batch_ = 0;
@@ -53,7 +57,12 @@ class ConvTransposeKernel final : public Kernel {
   double flops_ = 0;
   size_t columns_floats_ = 0;
   size_t tile_floats_ = 0;
+  size_t slot_floats_ = 0;  // one thread's columns + input tile
   size_t scratch_floats_ = 0;
+  int threads_ = 1;
+  int64_t channel_block_ = 0;  // output channels per unit of work
+  int64_t channel_blocks_ = 1;
+  const kernels::GemmMicrokernel* gemm_ = nullptr;
 };
 
 Status ConvTransposeKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
@@ -213,13 +222,30 @@ Status ConvTransposeKernel::prepare(const PrepareContext& ctx, std::vector<Shape
   if (!columns_count) return columns_count.status().with_context(ctx.node.describe() + ": column tile");
   auto tile_count = checked_element_count({cin_g_, tile_pixels_}, ctx.max_elements);
   if (!tile_count) return tile_count.status().with_context(ctx.node.describe() + ": input tile");
+  gemm_ = kernels::active_kernels().gemm;
   auto packed_count =
-      checked_element_count({group_, kernels::gemm_round_up(rows_, kernels::kGemmMR), cin_g_}, ctx.max_elements);
+      checked_element_count({group_, kernels::gemm_round_up(rows_, gemm_->mr), cin_g_}, ctx.max_elements);
   if (!packed_count) return packed_count.status().with_context(ctx.node.describe() + ": packed weights");
-  packed_group_floats_ = gemm_packed_a_floats(rows_, cin_g_);
-  columns_floats_ = size_t(*columns_count);
-  tile_floats_ = size_t(gemm_packed_b_floats(cin_g_, tile_pixels_));
-  scratch_floats_ = columns_floats_ + tile_floats_;
+  packed_group_floats_ = gemm_packed_a_floats(gemm_->mr, rows_, cin_g_);
+  columns_floats_ = size_t(kernels::gemm_round_up(*columns_count, 16));
+  tile_floats_ = size_t(kernels::gemm_round_up(gemm_packed_b_floats(cin_g_, tile_pixels_), 16));
+  slot_floats_ = columns_floats_ + tile_floats_;
+  threads_ = std::max(1, ctx.threads);
+  // Channel blocks whose first GEMM row (channel * kernel size) is a multiple of the micro-kernel's MR.
+  {
+    const int64_t ks = *window;
+    int64_t step = gemm_->mr;
+    for (int64_t s = 1; s <= gemm_->mr; ++s) {
+      if ((s * ks) % gemm_->mr == 0) {
+        step = s;
+        break;
+      }
+    }
+    const int64_t wanted = threads_ > 1 ? int64_t(threads_) : 1;
+    channel_block_ = kernels::gemm_round_up((cout_g_ + wanted - 1) / wanted, step);
+    channel_blocks_ = (cout_g_ + channel_block_ - 1) / channel_block_;
+  }
+  scratch_floats_ = slot_floats_ * size_t(threads_);
 
   const ConstTensor* w_const = ctx.input(1).constant;
   weights_constant_ = w_const != nullptr && w_const->is_float() && int64_t(w_const->floats.size()) == *w_count;
@@ -247,17 +273,19 @@ void ConvTransposeKernel::pack_weights(const float* w, float* packed) const {
   // A_g[r][c] = W[g * cin_g + c][r] with r = (m, kernel position): W_g^T, read with swapped strides.
   for (int64_t g = 0; g < group_; ++g) {
     kernels::MatrixView view{w + g * cin_g_ * rows_, 1, rows_};
-    kernels::gemm_pack_a(rows_, cin_g_, view, packed + g * packed_group_floats_);
+    kernels::gemm_pack_a(gemm_->mr, rows_, cin_g_, view, packed + g * packed_group_floats_);
   }
 }
 
-// y (one group's cout_g output channels) += the columns of input pixels [p0, p0 + pixels).
-void ConvTransposeKernel::scatter_columns(const float* columns, int64_t p0, int64_t pixels, float* y) const {
+// y (one group's output channels [m_begin, m_end)) += the columns of input pixels [p0, p0 + pixels), whose
+// first row is channel m_begin's.
+void ConvTransposeKernel::scatter_columns(const float* columns, int64_t m_begin, int64_t m_end, int64_t p0,
+                                          int64_t pixels, float* y) const {
   const SpatialGeometry& g = geometry_;
   const int64_t plane = g.in[1] * g.in[2];
   const int64_t out_size = g.out_size();
   int64_t r = 0;
-  for (int64_t m = 0; m < cout_g_; ++m) {
+  for (int64_t m = m_begin; m < m_end; ++m) {
     float* ym = y + m * out_size;
     for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
       for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
@@ -298,11 +326,9 @@ void ConvTransposeKernel::scatter_columns(const float* columns, int64_t p0, int6
 void ConvTransposeKernel::run(const RunContext& ctx) const {
   const float* x = ctx.inputs[0].data;
   float* y = ctx.outputs[0].data;
-  float* columns = ctx.scratch;
-  float* tile = ctx.scratch + columns_floats_;
   const float* packed = packed_weights_.data();
   if (!weights_constant_) {
-    float* runtime_packed = ctx.scratch + columns_floats_ + tile_floats_;
+    float* runtime_packed = ctx.scratch + slot_floats_ * size_t(threads_);
     pack_weights(ctx.inputs[1].data, runtime_packed);
     packed = runtime_packed;
   }
@@ -311,29 +337,40 @@ void ConvTransposeKernel::run(const RunContext& ctx) const {
 
   const int64_t in_size = geometry_.in_size();
   const int64_t out_size = geometry_.out_size();
-  double done = 0;
-  for (int64_t n = 0; n < batch_; ++n) {
-    for (int64_t g = 0; g < group_; ++g) {
-      const float* a = packed + g * packed_group_floats_;
+  const int64_t kernel_size = rows_ / std::max<int64_t>(cout_g_, 1);
+  // A unit is one block of output channels of one group of one image, over all input pixels.
+  const int64_t units = batch_ * group_ * channel_blocks_;
+  const double flops_per_unit = flops_ / double(std::max<int64_t>(units, 1));
+  parallel_units(ctx, threads_, units, flops_per_unit, [&](int slot, int64_t begin, int64_t end) {
+    float* columns = ctx.scratch + size_t(slot) * slot_floats_;
+    float* tile = columns + columns_floats_;
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t n = u / (group_ * channel_blocks_);
+      const int64_t g = (u / channel_blocks_) % group_;
+      const int64_t m_begin = (u % channel_blocks_) * channel_block_;
+      const int64_t m_end = std::min(cout_g_, m_begin + channel_block_);
+      const int64_t row_begin = m_begin * kernel_size;
+      const int64_t rows = (m_end - m_begin) * kernel_size;
+      const float* a = packed + g * packed_group_floats_ + row_begin * cin_g_;  // row_begin is a panel boundary
       const float* xg = x + (n * in_channels_ + g * cin_g_) * in_size;
       float* yg = y + (n * out_channels_ + g * cout_g_) * out_size;
-      for (int64_t m = 0; m < cout_g_; ++m) {
+      for (int64_t m = m_begin; m < m_end; ++m) {
         std::fill(yg + m * out_size, yg + (m + 1) * out_size, bias != nullptr ? bias[g * cout_g_ + m] : 0.0f);
       }
       for (int64_t p0 = 0; p0 < in_size; p0 += tile_pixels_) {
         if (ctx.cancelled()) return;
         const int64_t pixels = std::min(tile_pixels_, in_size - p0);
         kernels::gemm_pack_b(cin_g_, pixels, kernels::MatrixView{xg + p0, in_size, 1}, tile);
-        kernels::gemm_packed(rows_, pixels, cin_g_, a, tile, columns, pixels, /*accumulate=*/false);
-        scatter_columns(columns, p0, pixels, yg);
-        done += 2.0 * double(rows_) * double(cin_g_) * double(pixels);
-        ctx.progress(done);
+        kernels::gemm_packed(*gemm_, rows, pixels, cin_g_, a, tile, columns, pixels, /*accumulate=*/false);
+        scatter_columns(columns, m_begin, m_end, p0, pixels, yg);
       }
       if (activation_.kind != FusedActivation::Kind::kNone) {
-        for (int64_t m = 0; m < cout_g_; ++m) apply_bias_activation(yg + m * out_size, out_size, 0.0f, activation_);
+        for (int64_t m = m_begin; m < m_end; ++m) {
+          apply_bias_activation(yg + m * out_size, out_size, 0.0f, activation_);
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "kernels/ref/gemm_ref.hpp"
 #include "ops/conv.hpp"
 #include "ops/kernel.hpp"
@@ -26,7 +27,7 @@ class GemmKernel final : public Kernel {
  public:
   Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
   double flops() const override { return flops_; }
-  size_t scratch_floats() const override { return kernels::gemm_ref_workspace_floats(m_, n_, k_); }
+  size_t scratch_floats() const override { return kernels::gemm_workspace_floats(m_, n_, k_); }
   void run(const RunContext& ctx) const override;
 
  private:
@@ -42,6 +43,7 @@ class GemmKernel final : public Kernel {
   int64_t c_col_stride_ = 0;  // 0 when C broadcasts along N
   FusedActivation activation_;
   double flops_ = 0;
+  const kernels::GemmMicrokernel* gemm_ = kernels::active_kernels().gemm;
 };
 
 Status GemmKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
@@ -106,7 +108,7 @@ void GemmKernel::run(const RunContext& ctx) const {
   // A' (M x K): A is M x K, or K x M read transposed.
   const kernels::MatrixView a_view = trans_a_ ? kernels::MatrixView{a, 1, m_} : kernels::MatrixView{a, k_, 1};
   const kernels::MatrixView b_view = trans_b_ ? kernels::MatrixView{b, 1, k_} : kernels::MatrixView{b, n_, 1};
-  kernels::gemm_ref(m_, n_, k_, a_view, b_view, y, n_, /*accumulate=*/false, ctx.scratch);
+  kernels::gemm(*gemm_, m_, n_, k_, a_view, b_view, y, n_, /*accumulate=*/false, ctx.scratch);
   const float* c = has_c_ && beta_ != 0.0f ? ctx.inputs[2].data : nullptr;  // beta = 0 ignores C, as ONNX Runtime
   for (int64_t i = 0; i < m_; ++i) {
     float* row = y + i * n_;
@@ -126,7 +128,7 @@ class MatMulKernel final : public Kernel {
  public:
   Status prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) override;
   double flops() const override { return flops_; }
-  size_t scratch_floats() const override { return kernels::gemm_ref_workspace_floats(m_, n_, k_); }
+  size_t scratch_floats() const override { return kernels::gemm_workspace_floats(m_, n_, k_); }
   void run(const RunContext& ctx) const override;
 
  private:
@@ -139,6 +141,7 @@ class MatMulKernel final : public Kernel {
   int64_t batch_count_ = 0;
   FusedActivation activation_;
   double flops_ = 0;
+  const kernels::GemmMicrokernel* gemm_ = kernels::active_kernels().gemm;
 };
 
 Status MatMulKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
@@ -217,9 +220,8 @@ void MatMulKernel::run(const RunContext& ctx) const {
       b_matrix += index[i] * b_stride_[i];
     }
     float* yb = y + batch * m_ * n_;
-    kernels::gemm_ref(m_, n_, k_, kernels::MatrixView{a + a_matrix * m_ * k_, k_, 1},
-                      kernels::MatrixView{b + b_matrix * k_ * n_, n_, 1}, yb, n_, /*accumulate=*/false,
-                      ctx.scratch);
+    kernels::gemm(*gemm_, m_, n_, k_, kernels::MatrixView{a + a_matrix * m_ * k_, k_, 1},
+                  kernels::MatrixView{b + b_matrix * k_ * n_, n_, 1}, yb, n_, /*accumulate=*/false, ctx.scratch);
     if (activation_.kind != FusedActivation::Kind::kNone) apply_bias_activation(yb, m_ * n_, 0.0f, activation_);
     done += 2.0 * double(m_) * double(n_) * double(k_);
     ctx.progress(done);

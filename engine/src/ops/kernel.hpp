@@ -33,6 +33,7 @@ struct PrepareContext {
   int64_t opset = 0;
   std::vector<InputInfo> inputs;  // one per node input; omitted optional inputs have present == false
   int64_t max_elements = int64_t{1} << 34;  // refuse any tensor larger than this (from the memory limit)
+  int threads = 1;  // threads of the run's pool: kernels that split work size scratch_floats() for this many
 
   size_t num_inputs() const { return inputs.size(); }
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i].present; }

@@ -1,0 +1,66 @@
+#include "kernels/dispatch.hpp"
+
+#include "kernels/ref/gemm_ref.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace cairn::kernels {
+
+namespace {
+
+#if defined(__x86_64__)
+const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
+const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
+
+bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+bool cpu_has_avx512f() { return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f"); }
+#endif
+
+
+KernelSet choose_kernels() {
+  const char* env = std::getenv("CAIRN_KERNELS");
+  const bool reference = env != nullptr && (std::strcmp(env, "reference") == 0 || std::strcmp(env, "ref") == 0);
+  if (reference) return reference_kernels();
+  KernelSet set{&gemm_scalar_microkernel(), true, "scalar"};
+#if defined(__x86_64__)
+  const bool cap_avx2 = env != nullptr && std::strcmp(env, "avx2") == 0;
+  if (cpu_has_avx512f() && !cap_avx2) {
+    set.gemm = &kAvx512_8x32;
+    set.isa = "avx512f";
+  } else if (cpu_has_avx2_fma()) {
+    set.gemm = &kAvx2_6x16;
+    set.isa = "avx2+fma";
+  }
+#endif
+  return set;
+}
+
+std::atomic<const KernelSet*> g_override{nullptr};
+
+}  // namespace
+
+const KernelSet& active_kernels() {
+  if (const KernelSet* set = g_override.load(std::memory_order_acquire)) return *set;
+  static const KernelSet chosen = choose_kernels();
+  return chosen;
+}
+
+const KernelSet& reference_kernels() {
+  static const KernelSet set{&gemm_scalar_microkernel(), false, "scalar"};
+  return set;
+}
+
+std::vector<const GemmMicrokernel*> supported_gemm_microkernels() {
+  std::vector<const GemmMicrokernel*> list{&gemm_scalar_microkernel()};
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) list.push_back(&kAvx2_6x16);
+  if (cpu_has_avx512f()) list.push_back(&kAvx512_8x32);
+#endif
+  return list;
+}
+
+void override_active_kernels(const KernelSet* set) { g_override.store(set, std::memory_order_release); }
+
+}  // namespace cairn::kernels

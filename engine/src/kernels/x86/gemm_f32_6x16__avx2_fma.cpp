@@ -1,0 +1,57 @@
+// 6 x 16 tile of C in 12 ymm accumulators; per k: two loads of B, six broadcasts of A, twelve FMAs (the BLIS
+// Haswell shape). Compiled with -mavx2 -mfma (engine/CMakeLists.txt); called only when the CPU has both.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "kernels/gemm_microkernel.hpp"
+
+namespace cairn::kernels {
+
+void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t /*b_panel_stride*/, float* c,
+                             int64_t ldc, bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 ai = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(ai, b0, c00);
+    c01 = _mm256_fmadd_ps(ai, b1, c01);
+    ai = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(ai, b0, c10);
+    c11 = _mm256_fmadd_ps(ai, b1, c11);
+    ai = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(ai, b0, c20);
+    c21 = _mm256_fmadd_ps(ai, b1, c21);
+    ai = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(ai, b0, c30);
+    c31 = _mm256_fmadd_ps(ai, b1, c31);
+    ai = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(ai, b0, c40);
+    c41 = _mm256_fmadd_ps(ai, b1, c41);
+    ai = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(ai, b0, c50);
+    c51 = _mm256_fmadd_ps(ai, b1, c51);
+    a += 6;
+    b += 16;
+  }
+  const __m256 rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int i = 0; i < 6; ++i) {
+    float* row = c + i * ldc;
+    __m256 r0 = rows[i][0], r1 = rows[i][1];
+    if (accumulate) {
+      r0 = _mm256_add_ps(r0, _mm256_loadu_ps(row));
+      r1 = _mm256_add_ps(r1, _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, r0);
+    _mm256_storeu_ps(row + 8, r1);
+  }
+}
+
+}  // namespace cairn::kernels
+#endif

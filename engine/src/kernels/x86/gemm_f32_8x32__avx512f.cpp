@@ -1,0 +1,42 @@
+// 8 x 32 tile of C in 16 zmm accumulators over two packed-B panels; per k: two loads of B, eight broadcasts of A,
+// sixteen FMAs. Compiled with -mavx512f -mfma (engine/CMakeLists.txt); called only when the CPU has AVX-512F.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "kernels/gemm_microkernel.hpp"
+
+namespace cairn::kernels {
+
+void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
+                            int64_t ldc, bool accumulate) {
+  __m512 acc[8][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  const float* b_second = b + b_panel_stride;
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * 16);
+    const __m512 b1 = _mm512_loadu_ps(b_second + p * 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+    }
+    a += 8;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    float* row = c + i * ldc;
+    __m512 r0 = acc[i][0], r1 = acc[i][1];
+    if (accumulate) {
+      r0 = _mm512_add_ps(r0, _mm512_loadu_ps(row));
+      r1 = _mm512_add_ps(r1, _mm512_loadu_ps(row + 16));
+    }
+    _mm512_storeu_ps(row, r0);
+    _mm512_storeu_ps(row + 16, r1);
+  }
+}
+
+}  // namespace cairn::kernels
+#endif

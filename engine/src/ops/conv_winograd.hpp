@@ -1,0 +1,59 @@
+// Winograd F(4x4, 3x3) for 2-D 3x3 stride-1 undilated ungrouped convolutions (Lavin & Gray 2016): each 4x4 tile
+// of output is A^T [ (G g G^T) . (B^T d B) ] A over a 6x6 input patch d, so the per-channel products become 36
+// independent GEMMs U_xi[Cout x Cin] * V_xi[Cin x tiles] (xi = 0..35): 36 multiplies per 16 outputs instead of
+// 144. The transformed weights U are packed once at prepare as the GEMM's A panels; a block of tiles has its
+// input transform written straight into packed-B form in per-thread scratch (no im2col, no full V), the 36 GEMMs
+// run on the dispatched micro-kernel, and the output transform adds bias and the fused activation as it stores.
+// Error: see engine/tests/kernels_winograd_test.cpp (bounded by (Cin + 20) u times the same computation in
+// absolute values).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph.hpp"
+#include "kernels/gemm_microkernel.hpp"
+#include "ops/conv_geometry.hpp"
+
+namespace cairn {
+
+class RunContext;
+
+class WinogradConv {
+ public:
+  static constexpr int64_t kTile = 4;    // outputs per tile side
+  static constexpr int64_t kAlpha = 6;   // input patch side
+  static constexpr int64_t kPoints = 36;
+
+  // Whether the geometry is one Winograd F(4x4, 3x3) computes: 2-D (or 1 x H x W), 3x3, stride 1, dilation 1.
+  static bool supports(const SpatialGeometry& g, int64_t group);
+  // Whether it pays, from measurements on Zen 4 (see the .cpp).
+  static bool pays(const SpatialGeometry& g, int64_t in_channels, int64_t out_channels);
+
+  // w: [cout, cin, 3, 3].
+  WinogradConv(const SpatialGeometry& g, int64_t batch, int64_t in_channels, int64_t out_channels, const float* w,
+               const kernels::GemmMicrokernel& gemm, int threads);
+  size_t scratch_floats() const { return slot_floats_ * size_t(threads_); }
+  size_t packed_bytes() const { return packed_.size() * sizeof(float); }
+  double flops() const;  // of the direct convolution, for progress (the model's FLOP count)
+  void run(const RunContext& ctx, const float* x, float* y, const float* bias,
+           const FusedActivation& activation) const;
+
+ private:
+  void input_transform(const float* x, int64_t t_begin, int64_t tiles, float* v) const;
+  void output_transform(const float* m, int64_t t_begin, int64_t tiles, float* y, const float* bias,
+                        const FusedActivation& activation) const;
+
+  SpatialGeometry g_;
+  int64_t batch_ = 0, cin_ = 0, cout_ = 0;
+  int64_t tiles_y_ = 0, tiles_x_ = 0, tiles_ = 0;  // tiles per image
+  int64_t block_ = 0;                               // tiles per unit of work, a multiple of 16
+  int64_t blocks_ = 0;                              // per image
+  int64_t u_stride_ = 0;                            // floats of one packed U_xi
+  size_t v_floats_ = 0, slot_floats_ = 0;
+  int threads_ = 1;
+  const kernels::GemmMicrokernel* gemm_ = nullptr;
+  std::vector<float> packed_;
+};
+
+}  // namespace cairn

@@ -1,0 +1,249 @@
+// The fast convolution paths against the plain ones: Winograd F(4x4, 3x3) against the naive convolution with a
+// tolerance from its error analysis, bitwise equality of results across thread counts, and the paper's U-Net with
+// the fast kernels against CAIRN_KERNELS=reference's paths.
+//
+// Winograd's error (after Higham's componentwise analysis of bilinear algorithms, as in Barabasz et al. 2020,
+// "Error analysis and improving the accuracy of Winograd convolution"): with U = G g G^T rounded once from
+// double, V = B^T d B (each 1-D pass rounds at most 4 times: rows of B^T have up to 4 non-zeros, the factors
+// 4, 2 are exact and 5 rounds once), the Cin-term dot products of the 36 GEMMs (Cin roundings) and Y = A^T M A
+// (rows of A^T have up to 6 non-zeros and exact power-of-two factors: at most 5 roundings per pass), every output
+// satisfies, to first order in u = 2^-24,
+//   |y_computed - y| <= (Cin + 1 + 8 + 10 + 1) u S,   S = sum_ci |A^T| ( |G||g||G^T| . |B^T||d||B| ) |A|,
+// S being the same computation on absolute values. The test allows 2 (Cin + 20) u S (a factor 2 for the
+// second-order terms), plus 2 u |y| for the bias, the activation and the oracle's final rounding.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cairn/engine.hpp"
+#include "io/npy.hpp"
+#include "kernels/dispatch.hpp"
+#include "op_test_util.hpp"
+#include "ops/conv.hpp"
+#include "ops/conv_geometry.hpp"
+#include "ops/conv_winograd.hpp"
+#include "runtime/thread_pool.hpp"
+
+namespace cairn {
+namespace {
+
+using namespace cairn::testing;
+
+// Runs one node with `threads` threads (a pool when > 1) and the given kernel set (null: the automatic one).
+struct Ran {
+  Status status;
+  std::vector<float> y;
+  Shape shape;
+  size_t packed_bytes = 0;
+};
+
+Ran run_node(Node node, const std::vector<OpInput>& inputs, int threads,
+             const kernels::KernelSet* set = nullptr) {
+  Ran result;
+  node.inputs.clear();
+  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(int(i));
+  node.outputs = {int(inputs.size())};
+  node.name = "test";
+  std::unique_ptr<Kernel> kernel = KernelRegistry::global().find(node.op_type)();
+  PrepareContext ctx{node, 17, {}};
+  ctx.threads = threads;
+  for (const auto& in : inputs) ctx.inputs.push_back({true, DataType::kFloat, in.shape, in.constant.get()});
+  std::vector<Shape> shapes(1);
+  kernels::override_active_kernels(set);
+  result.status = kernel->prepare(ctx, shapes);
+  kernels::override_active_kernels(nullptr);
+  if (!result.status.is_ok()) return result;
+  result.packed_bytes = kernel->packed_bytes();
+  result.shape = shapes[0];
+  result.y.assign(size_t(shape_size(shapes[0])), std::nanf(""));
+  std::vector<TensorRef> in_refs;
+  for (const auto& in : inputs) in_refs.push_back({in.data.data(), &in.shape});
+  std::vector<MutableTensorRef> out_refs{{result.y.data(), &result.shape}};
+  std::vector<float> scratch(kernel->scratch_floats() + 16);
+  ThreadPool pool(threads);
+  RunContext run;
+  run.inputs = in_refs;
+  run.outputs = out_refs;
+  run.scratch = scratch.data();
+  run.pool = threads > 1 ? &pool : nullptr;
+  kernel->run(run);
+  return result;
+}
+
+Node conv_node(const std::string& op, std::vector<int64_t> pads, FusedActivation activation = {}) {
+  Node node;
+  node.op_type = op;
+  node.attributes["pads"] = attr_ints(std::move(pads));
+  node.activation = activation;
+  return node;
+}
+
+// S of the header: the Winograd computation of output (co, oy, ox) on absolute values, in double.
+double winograd_abs_sum(const SpatialGeometry& g, int64_t cin, const float* x, const float* w, int64_t co,
+                        int64_t oy, int64_t ox) {
+  static const double bt[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                  {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static const double gm[6][3] = {{1.0 / 4, 0, 0},          {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  static const double at[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+  const int64_t ty = oy / 4, tx = ox / 4, r = oy % 4, c = ox % 4;
+  double total = 0;
+  for (int64_t ci = 0; ci < cin; ++ci) {
+    double d[6][6];
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j < 6; ++j) {
+        const int64_t iy = ty * 4 - g.pad_begin[1] + i, ix = tx * 4 - g.pad_begin[2] + j;
+        const bool inside = iy >= 0 && iy < g.in[1] && ix >= 0 && ix < g.in[2];
+        d[i][j] = inside ? std::fabs(x[(ci * g.in[1] + iy) * g.in[2] + ix]) : 0.0;
+      }
+    }
+    const float* k = w + (co * cin + ci) * 9;
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j < 6; ++j) {
+        double u = 0, v = 0;
+        for (int a = 0; a < 3; ++a) {
+          for (int b = 0; b < 3; ++b) u += std::fabs(gm[i][a]) * std::fabs(k[a * 3 + b]) * std::fabs(gm[j][b]);
+        }
+        for (int a = 0; a < 6; ++a) {
+          for (int b = 0; b < 6; ++b) v += std::fabs(bt[i][a]) * d[a][b] * std::fabs(bt[j][b]);
+        }
+        total += std::fabs(at[r][i]) * std::fabs(at[c][j]) * u * v;
+      }
+    }
+  }
+  return total;
+}
+
+TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
+  if (!kernels::active_kernels().fast_paths) GTEST_SKIP() << "CAIRN_KERNELS=reference";
+  std::mt19937 rng(99);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (int trial = 0; trial < 10; ++trial) {
+    const int64_t cin = pick(8, 40), cout = pick(8, 37), h = pick(10, 29), w = pick(10, 31);
+    const int64_t pt = pick(0, 2), pl = pick(0, 2), pb = pick(0, 2), pr = pick(0, 2);
+    FusedActivation act;
+    if (trial % 3 == 1) act.kind = FusedActivation::Kind::kRelu;
+    const Shape xs{1, cin, h, w}, ws{cout, cin, 3, 3};
+    const auto x = random_floats(size_t(shape_size(xs)), uint32_t(trial * 3 + 1));
+    const auto wt = random_floats(size_t(shape_size(ws)), uint32_t(trial * 3 + 2));
+    const auto b = random_floats(size_t(cout), uint32_t(trial * 3 + 3));
+    Ran ran = run_node(conv_node("Conv", {pt, pl, pb, pr}, act),
+                       {OpInput::runtime(xs, x), OpInput::const_floats(ws, wt), OpInput::const_floats({cout}, b)}, 1);
+    ASSERT_TRUE(ran.status.is_ok()) << ran.status.message();
+    // Winograd keeps 36 transformed values per 3x3 filter: it was chosen.
+    ASSERT_GE(ran.packed_bytes, size_t(36 * cout * cin) * sizeof(float));
+    SpatialGeometry g;
+    g.rank = 2;
+    g.in = {1, h, w};
+    g.kernel = {1, 3, 3};
+    g.pad_begin = {0, pt, pl};
+    g.pad_end = {0, pb, pr};
+    g.out = {1, h + pt + pb - 2, w + pl + pr - 2};
+    ASSERT_EQ(ran.shape, (Shape{1, cout, g.out[1], g.out[2]}));
+    std::vector<float> expected(ran.y.size());
+    conv_direct_naive(g, 1, cin, cout, 1, x.data(), wt.data(), b.data(), act, expected.data(), nullptr);
+    for (int64_t co = 0; co < cout; ++co) {
+      for (int64_t oy = 0; oy < g.out[1]; ++oy) {
+        for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+          const size_t i = size_t((co * g.out[1] + oy) * g.out[2] + ox);
+          const double s = winograd_abs_sum(g, cin, x.data(), wt.data(), co, oy, ox);
+          const double tol = 2.0 * double(cin + 20) * std::ldexp(1.0, -24) * s + 2.0 * FLT_EPSILON * std::fabs(expected[i]);
+          ASSERT_NEAR(ran.y[i], expected[i], tol) << "trial " << trial << " co " << co << " at " << oy << "," << ox
+                                                  << " of " << shape_to_string(ran.shape) << " pads " << pt << pl
+                                                  << pb << pr;
+        }
+      }
+    }
+  }
+}
+
+TEST(Threads, ConvAndConvTransposeAreBitwiseIdenticalFor1To3Threads) {
+  struct Case {
+    std::string op;
+    Shape x, w;
+    std::vector<int64_t> pads;
+    std::map<std::string, Attribute> extra;
+  };
+  const std::vector<Case> cases = {
+      {"Conv", {2, 19, 37, 29}, {21, 19, 3, 3}, {1, 1, 1, 1}, {}},             // Winograd
+      {"Conv", {1, 5, 41, 23}, {13, 5, 3, 3}, {1, 0, 2, 1}, {}},               // im2col + GEMM
+      {"Conv", {1, 24, 17, 19}, {11, 24, 1, 1}, {0, 0, 0, 0}, {}},             // 1x1
+      {"Conv", {1, 6, 20, 20}, {6, 2, 3, 3}, {1, 1, 1, 1}, {{"group", attr_int(3)}}},
+      {"ConvTranspose", {1, 16, 13, 11}, {16, 9, 2, 2}, {0, 0, 0, 0}, {{"strides", attr_ints({2, 2})}}},
+      {"ConvTranspose", {1, 7, 9, 8}, {7, 13, 3, 3}, {1, 1, 1, 1}, {{"strides", attr_ints({2, 2})}}},
+  };
+  uint32_t seed = 5;
+  for (const Case& c : cases) {
+    Node node = conv_node(c.op, c.pads, FusedActivation{FusedActivation::Kind::kRelu});
+    for (const auto& [k, v] : c.extra) node.attributes[k] = v;
+    const int64_t bias_size = c.op == "Conv" ? c.w[0] : c.w[1] * (c.extra.count("group") ? c.extra.at("group").i : 1);
+    std::vector<OpInput> inputs{OpInput::runtime(c.x, random_floats(size_t(shape_size(c.x)), seed++)),
+                                OpInput::const_floats(c.w, random_floats(size_t(shape_size(c.w)), seed++)),
+                                OpInput::const_floats({bias_size}, random_floats(size_t(bias_size), seed++))};
+    Ran one = run_node(node, inputs, 1);
+    ASSERT_TRUE(one.status.is_ok()) << one.status.message();
+    for (int threads : {2, 3}) {
+      Ran many = run_node(node, inputs, threads);
+      ASSERT_TRUE(many.status.is_ok());
+      ASSERT_EQ(one.y.size(), many.y.size());
+      for (size_t i = 0; i < one.y.size(); ++i) {
+        ASSERT_EQ(std::memcmp(&one.y[i], &many.y[i], sizeof(float)), 0)
+            << c.op << " " << shape_to_string(c.x) << " with " << threads << " threads differs at " << i;
+      }
+    }
+  }
+}
+
+// The paper's U-Net at 512x512 with the fast kernels and with the reference ones: the thresholded masks agree on
+// at least 99.9 % of the pixels. Needs the zoo (tests/models/run.sh exports it to build/zoo); skipped without it.
+TEST(FastKernels, PaperUnetMaskAgreesWithReference) {
+  const char* env = std::getenv("CAIRN_ZOO_DIR");
+  const std::filesystem::path zoo = env != nullptr ? std::filesystem::path(env)
+                                                   : std::filesystem::path(__FILE__).parent_path().parent_path()
+                                                             .parent_path() / "build" / "zoo";
+  const auto model_path = zoo / "unet_paper.onnx";
+  const auto input_path = zoo / "unet_paper_512.input.npy";
+  if (!std::filesystem::exists(model_path) || !std::filesystem::exists(input_path)) {
+    GTEST_SKIP() << "no " << model_path << " (run tests/models/run.sh)";
+  }
+  auto input = npy::read_file(input_path.string(), int64_t{1} << 24);
+  ASSERT_TRUE(input.is_ok()) << input.status().message();
+  std::vector<std::vector<float>> outputs;
+  for (const kernels::KernelSet* set : {&kernels::reference_kernels(), (const kernels::KernelSet*)nullptr}) {
+    EngineOptions options;
+    options.threads = 2;
+    auto model = Model::load_file(model_path.string(), options);
+    ASSERT_TRUE(model.is_ok()) << model.status().message();
+    kernels::override_active_kernels(set);
+    auto summary = (*model)->prepare({{"input", input->shape}});
+    kernels::override_active_kernels(nullptr);
+    ASSERT_TRUE(summary.is_ok()) << summary.status().message();
+    std::vector<InputView> views{{"input", input->shape, input->data.data()}};
+    auto out = (*model)->run(views);
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    outputs.push_back((*out)[0].data);
+  }
+  ASSERT_EQ(outputs[0].size(), outputs[1].size());
+  size_t agree = 0;
+  double max_diff = 0;
+  for (size_t i = 0; i < outputs[0].size(); ++i) {
+    agree += (outputs[0][i] > 0.5f) == (outputs[1][i] > 0.5f) ? 1 : 0;
+    max_diff = std::max(max_diff, double(std::fabs(outputs[0][i] - outputs[1][i])));
+  }
+  const double fraction = double(agree) / double(outputs[0].size());
+  std::printf("[ mask ] fast vs reference: %.5f%% of pixels agree, max |diff| of the sigmoid %.3g\n",
+              100.0 * fraction, max_diff);
+  EXPECT_GE(fraction, 0.999);
+}
+
+}  // namespace
+}  // namespace cairn
