@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test suite: the sanitizer build (unit, CLI, conformance, whole models at small sizes) first, then the
 # release build (everything, including the 512x512 U-Net against ONNX Runtime), then the two WebAssembly builds
-# (SIMD128, relaxed SIMD) with the same conformance cases and whole models in Node (web/, Vitest).
+# (SIMD128, relaxed SIMD) with the same conformance cases and whole models in Node (web/, Vitest), then in
+# headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -24,3 +25,5 @@ for preset in wasm-simd wasm-relaxed; do
   cmake --build --preset "$preset" -j "$jobs"
 done
 (cd web && npm test)
+echo "== the WebAssembly builds in headless Chromium (Debian's chromium, playwright-core)"
+(cd web && npm run test:browser)

@@ -51,7 +51,13 @@ export class InferenceClient {
 
   static async start(
     worker: WorkerLike,
-    init: { wasm: Partial<Record<WasmFlavor, WasmSource>>; flavor?: WasmFlavor; memoryLimitBytes?: number },
+    init: {
+      wasm: Partial<Record<WasmFlavor, WasmSource>>;
+      threadedWasm?: Partial<Record<WasmFlavor, WasmSource>>;
+      threads?: number;
+      flavor?: WasmFlavor;
+      memoryLimitBytes?: number;
+    },
   ): Promise<InferenceClient> {
     const pending = new Map<number, Pending>();
     worker.addEventListener('message', ({ data }) => {

@@ -3,7 +3,8 @@
 // (client.ts), which runs this API off the main thread.
 import { abortReason, CairnError } from './errors.js';
 import { chooseFlavor, detectWasmFeatures, type WasmFeatures, type WasmFlavor } from './features.js';
-import { CairnModule, type WasmSource } from './module.js';
+import { CairnModule, THREADED_MEMORY, type WasmSource } from './module.js';
+import { browserPoolWorker, WasmThreadPool, type PoolWorkerSpawner } from './thread_pool.js';
 
 export interface TensorInfo {
   name: string;
@@ -28,10 +29,16 @@ export interface RunOptions {
 export interface EngineOptions {
   // The builds on offer; the fastest this WebAssembly implementation validates is used.
   wasm: Partial<Record<WasmFlavor, WasmSource>>;
+  // The threaded builds (cairn-<flavor>-mt.wasm), used when threads > 1 and shared memory is available (a
+  // cross-origin isolated page or its workers, or Node).
+  threadedWasm?: Partial<Record<WasmFlavor, WasmSource>>;
   // Force one build (tests, benchmarks).
   flavor?: WasmFlavor;
-  // Threads of a run. Only 1 exists yet: larger values run on one thread (see `threads` on the engine).
+  // Threads of a run, the calling thread included (default 1). Without shared memory or a threaded build of the
+  // chosen flavor the engine runs on one thread: see `threads` on the engine.
   threads?: number;
+  // How to start a pool worker (default: a module Worker on dist/cairn-pool-worker.mjs, next to this bundle).
+  spawnPoolWorker?: PoolWorkerSpawner;
   // Bound on what one model may allocate; larger shapes are refused before allocating. Default 2 GiB.
   memoryLimitBytes?: number;
   // Where the module's stdout and stderr lines go (default: the console).
@@ -56,13 +63,22 @@ export async function createEngine(options: EngineOptions): Promise<CairnEngine>
       : `no engine build among [${offered.join(', ')}] runs here`;
     throw new CairnError('no-wasm-support', `Cannot start the Cairn engine: ${why}.`);
   }
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const threaded = options.threadedWasm?.[flavor];
+  if (threads > 1 && features.sharedMemory && threaded !== undefined) {
+    const memory = new WebAssembly.Memory(THREADED_MEMORY);
+    const module = await CairnModule.instantiate(threaded, flavor, options.log, memory);
+    const pool = await WasmThreadPool.start(module, threads - 1, options.spawnPoolWorker ?? browserPoolWorker());
+    return new CairnEngine(module, features, options, pool);
+  }
   const module = await CairnModule.instantiate(options.wasm[flavor]!, flavor, options.log);
-  return new CairnEngine(module, features, options);
+  return new CairnEngine(module, features, options, null);
 }
 
 export class CairnEngine {
   readonly flavor: WasmFlavor;
-  readonly threads = 1;
+  // Threads of a run, the calling thread included.
+  readonly threads: number;
   private models = new Set<CairnModel>();
   private disposed = false;
 
@@ -70,8 +86,10 @@ export class CairnEngine {
     private readonly module: CairnModule,
     readonly features: WasmFeatures,
     private readonly options: EngineOptions,
+    private readonly pool: WasmThreadPool | null,
   ) {
     this.flavor = module.flavor;
+    this.threads = 1 + (pool?.size ?? 0);
   }
 
   // The WebAssembly memory in use, in bytes (it only grows).
@@ -110,6 +128,7 @@ export class CairnEngine {
 
   dispose(): void {
     for (const model of [...this.models]) model.dispose();
+    this.pool?.terminate();
     this.disposed = true;
   }
 }
@@ -225,7 +244,7 @@ export class CairnModel {
       const inputPointers = this.inputs.map((input) => {
         const data = inputs[input.name].data;
         const p = alloc(data.byteLength);
-        new Float32Array(m.exports.memory.buffer, p, data.length).set(data);
+        new Float32Array(m.memory.buffer, p, data.length).set(data);
         return p;
       });
       const outputPointers = outputShapes.map((shape) => alloc(4 * elementCount(shape)));
@@ -253,7 +272,7 @@ export class CairnModel {
       m.check(status);
 
       const results: Record<string, Tensor> = {};
-      const buffer = m.exports.memory.buffer;
+      const buffer = m.memory.buffer;
       this.outputs.forEach((output, i) => {
         const shape = outputShapes[i];
         const data = new Float32Array(buffer, outputPointers[i], elementCount(shape)).slice();

@@ -6,6 +6,8 @@ export type { CairnErrorCode } from './errors.js';
 export { chooseFlavor, detectWasmFeatures } from './features.js';
 export type { WasmFeatures, WasmFlavor } from './features.js';
 export type { WasmSource } from './module.js';
+export { browserPoolWorker } from './thread_pool.js';
+export type { PoolWorkerLike, PoolWorkerSpawner, PoolWorkerStart } from './thread_pool.js';
 export { InferenceClient } from './client.js';
 export type { ClientRunOptions, RemoteModel, WorkerLike } from './client.js';
 export type { WireTensor, WorkerRequest, WorkerResponse } from './protocol.js';

@@ -5,7 +5,8 @@ import type { WasmFlavor } from './features.js';
 import { createWasiShim } from './wasi.js';
 
 export interface CairnExports {
-  memory: WebAssembly.Memory;
+  memory?: WebAssembly.Memory; // the module's own; absent in the threaded build, which imports a shared one
+  __stack_pointer?: WebAssembly.Global; // threaded build only
   _initialize(): void;
   cairn_last_error(): number;
   cairn_operators(): number;
@@ -25,6 +26,8 @@ export interface CairnExports {
   cairn_malloc(size: number): number;
   cairn_free(pointer: number): void;
   cairn_host_progress(): number;
+  cairn_pool_worker?(): number; // threaded build only
+  cairn_pool_workers?(): number;
 }
 
 // Bytes of the module, a compiled module, or where to fetch it.
@@ -32,7 +35,11 @@ export type WasmSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | UR
 
 export const MAX_RANK = 16;
 
-async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+// The shared memory of the threaded build, in 64 KiB pages: its initial size is the module's (cmake/wasm-module.cmake,
+// CAIRN_WASM_SHARED_INITIAL_BYTES), its maximum 4 GiB (CAIRN_WASM_SHARED_MAXIMUM_BYTES).
+export const THREADED_MEMORY = { initial: 256, maximum: 65536, shared: true } as const;
+
+export async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
   const response = await fetch(source);
@@ -47,12 +54,16 @@ export class CairnModule {
   private constructor(
     readonly exports: CairnExports,
     readonly flavor: WasmFlavor,
+    readonly memory: WebAssembly.Memory,
+    readonly compiled: WebAssembly.Module,
   ) {}
 
+  // sharedMemory: instantiate the threaded build over this memory (THREADED_MEMORY), which pool workers share.
   static async instantiate(
     source: WasmSource,
     flavor: WasmFlavor,
     log?: (fd: 1 | 2, line: string) => void,
+    sharedMemory?: WebAssembly.Memory,
   ): Promise<CairnModule> {
     const wasi = createWasiShim(log);
     let instance: CairnModule | null = null;
@@ -61,18 +72,21 @@ export class CairnModule {
       cairn: {
         progress: (fraction: number): number => (instance?.onProgress?.(fraction) ? 1 : 0),
       },
+      ...(sharedMemory ? { env: { memory: sharedMemory } } : {}),
     } as unknown as WebAssembly.Imports;
     const compiled = await compile(source);
     const wasm = await WebAssembly.instantiate(compiled, imports);
     const exports = wasm.exports as unknown as CairnExports;
-    wasi.bindMemory(exports.memory);
+    const memory = sharedMemory ?? exports.memory;
+    if (memory === undefined) throw new CairnError('invalid-argument', 'this engine build imports its memory: it is the threaded one');
+    wasi.bindMemory(memory);
     exports._initialize();
-    instance = new CairnModule(exports, flavor);
+    instance = new CairnModule(exports, flavor, memory, compiled);
     return instance;
   }
 
   get memoryBytes(): number {
-    return this.exports.memory.buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   malloc(size: number): number {
@@ -94,11 +108,11 @@ export class CairnModule {
   }
 
   u8(): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer);
+    return new Uint8Array(this.memory.buffer);
   }
 
   view(): DataView {
-    return new DataView(this.exports.memory.buffer);
+    return new DataView(this.memory.buffer);
   }
 
   cString(pointer: number): string {

@@ -12,7 +12,15 @@ export interface WireTensor {
 }
 
 export type WorkerRequest =
-  | { type: 'init'; id: number; wasm: Partial<Record<WasmFlavor, WasmSource>>; flavor?: WasmFlavor; memoryLimitBytes?: number }
+  | {
+      type: 'init';
+      id: number;
+      wasm: Partial<Record<WasmFlavor, WasmSource>>;
+      threadedWasm?: Partial<Record<WasmFlavor, WasmSource>>; // with threads > 1: the engine's own pool workers
+      threads?: number;
+      flavor?: WasmFlavor;
+      memoryLimitBytes?: number;
+    }
   | { type: 'load'; id: number; model: ArrayBuffer }
   | { type: 'run'; id: number; modelId: number; inputs: WireTensor[]; cancelFlag?: SharedArrayBuffer }
   | { type: 'cancel'; id: number } // the id of a run request

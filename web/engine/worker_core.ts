@@ -27,7 +27,13 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
     switch (request.type) {
       case 'init': {
         engine?.dispose();
-        engine = await createEngine({ wasm: request.wasm, flavor: request.flavor, memoryLimitBytes: request.memoryLimitBytes });
+        engine = await createEngine({
+          wasm: request.wasm,
+          threadedWasm: request.threadedWasm,
+          threads: request.threads,
+          flavor: request.flavor,
+          memoryLimitBytes: request.memoryLimitBytes,
+        });
         post({ type: 'ready', id: request.id, flavor: engine.flavor, threads: engine.threads }, []);
         return;
       }

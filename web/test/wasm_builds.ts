@@ -8,12 +8,16 @@ export const FLAVORS: WasmFlavor[] = ['simd', 'relaxed'];
 
 // Both builds must exist; the relaxed one needs node --experimental-wasm-relaxed-simd (vitest.config.ts passes it).
 export function checkBuilds(): void {
-  for (const flavor of FLAVORS) {
-    if (!existsSync(wasmPath(flavor))) throw new Error(`${wasmPath(flavor)} is missing: cmake --build --preset wasm-${flavor}`);
-  }
+  checkBuildFiles();
   if (!detectWasmFeatures().relaxedSimd) throw new Error('this Node does not run relaxed SIMD (--experimental-wasm-relaxed-simd)');
 }
 
 export async function engineFor(flavor: WasmFlavor): Promise<CairnEngine> {
   return createEngine({ wasm: { [flavor]: readFileSync(wasmPath(flavor)) }, flavor, log: () => {} });
+}
+
+export function checkBuildFiles(): void {
+  for (const flavor of FLAVORS) {
+    if (!existsSync(wasmPath(flavor))) throw new Error(`${wasmPath(flavor)} is missing: cmake --build --preset wasm-${flavor}`);
+  }
 }

@@ -1,8 +1,11 @@
 // npm run bench:wasm -- MODEL.onnx --shape 1x1x512x512 [--threads N] [--runs R] [--flavor simd|relaxed] [--json]
-// Times the WebAssembly engine in Node like `cairn bench`: one warm-up run, then R timed runs.
+// Times the WebAssembly engine in Node like `cairn bench`: one warm-up run, then R timed runs. --threads N > 1 uses the
+// threaded build (cairn-<flavor>-mt.wasm) with N - 1 worker_threads.
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../engine/engine.js';
 import { chooseFlavor, detectWasmFeatures, type WasmFlavor } from '../engine/features.js';
+import { benchInput, median as medianOf } from './bench_input.js';
+import { nodePoolWorker } from './node_pool.js';
 import { requireWasm } from './paths.js';
 
 function fail(message: string): never {
@@ -32,12 +35,17 @@ async function main(args: string[]): Promise<void> {
     fail('usage: bench:wasm MODEL.onnx --shape 1x1x512x512 [--threads N] [--runs R] [--flavor simd|relaxed] [--json]');
   }
   flavor ??= chooseFlavor(detectWasmFeatures(), ['simd', 'relaxed']) ?? fail('this Node has no WebAssembly SIMD');
-  const engine = await createEngine({ wasm: { [flavor]: readFileSync(requireWasm(flavor)) }, flavor, threads });
+  const engine = await createEngine({
+    wasm: { [flavor]: readFileSync(requireWasm(flavor)) },
+    threadedWasm: threads > 1 ? { [flavor]: readFileSync(requireWasm(flavor, true)) } : {},
+    flavor,
+    threads,
+    spawnPoolWorker: nodePoolWorker,
+  });
+  if (engine.threads !== threads) fail(`the engine got ${engine.threads} threads, not ${threads}`);
   const m = engine.loadModel(readFileSync(model));
   if (m.inputs.length !== 1) fail(`the model has ${m.inputs.length} inputs; bench:wasm feeds one`);
-  const count = shape.reduce((n, d) => n * d, 1);
-  const data = new Float32Array(count);
-  for (let i = 0; i < count; ++i) data[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  const data = benchInput(shape);
   const inputs = { [m.inputs[0].name]: { shape, data } };
   const { flops } = m.prepare({ [m.inputs[0].name]: shape });
   m.runSync(inputs); // warm-up
@@ -47,8 +55,7 @@ async function main(args: string[]): Promise<void> {
     m.runSync(inputs);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+  const median = medianOf(times);
   const result = {
     model,
     shape: shape.join('x'),
@@ -57,7 +64,7 @@ async function main(args: string[]): Promise<void> {
     threads: engine.threads,
     runs,
     median_ms: +median.toFixed(3),
-    min_ms: +times[0].toFixed(3),
+    min_ms: +Math.min(...times).toFixed(3),
     gflops: +(flops / (median * 1e6)).toFixed(3),
     wasm_memory_mb: +(engine.memoryBytes / 2 ** 20).toFixed(1),
   };

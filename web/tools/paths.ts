@@ -7,13 +7,14 @@ import type { WasmFlavor } from '../engine/features.js';
 // The repository root: the tools run from web/dist/ or web/tools/.
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function wasmPath(flavor: WasmFlavor): string {
+// threaded: cairn-<flavor>-mt.wasm, the build over a shared memory.
+export function wasmPath(flavor: WasmFlavor, threaded = false): string {
   const dir = process.env.CAIRN_WASM_BUILD_DIR ?? join(repoRoot, 'build');
-  return join(dir, `wasm-${flavor}`, `cairn-${flavor}.wasm`);
+  return join(dir, `wasm-${flavor}`, `cairn-${flavor}${threaded ? '-mt' : ''}.wasm`);
 }
 
-export function requireWasm(flavor: WasmFlavor): string {
-  const path = wasmPath(flavor);
+export function requireWasm(flavor: WasmFlavor, threaded = false): string {
+  const path = wasmPath(flavor, threaded);
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: build it with cmake --preset wasm-${flavor} && cmake --build --preset wasm-${flavor}`);
   }

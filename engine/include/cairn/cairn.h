@@ -100,6 +100,14 @@ CAIRN_API(cairn_free) void cairn_free(void* pointer);
 /* A progress function that calls the module's import "cairn" "progress" (double fraction, i32 user_data) -> i32,
  * for JavaScript hosts, which cannot put their own functions in the module's table. */
 CAIRN_API(cairn_host_progress) cairn_progress_fn cairn_host_progress(void);
+
+/* Threads in the WebAssembly module built with a shared memory (cairn-<flavor>-mt.wasm): a JavaScript worker that
+ * instantiated the same module over the same memory, with its own stack (__stack_pointer, exported), and without
+ * calling _initialize, calls cairn_pool_worker(), which never returns: it runs the share of each parallel loop the
+ * calling thread deals it. Models created afterwards use min(cairn_options.threads, 1 + cairn_pool_workers())
+ * threads. Returns -1 at once when no slot is left (at most 64 workers). */
+CAIRN_API(cairn_pool_worker) int32_t cairn_pool_worker(void);
+CAIRN_API(cairn_pool_workers) int32_t cairn_pool_workers(void);
 #endif
 
 #ifdef __cplusplus

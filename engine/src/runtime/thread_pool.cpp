@@ -1,15 +1,71 @@
 #include "runtime/thread_pool.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
+#if defined(__wasi__)
+#include "cairn/cairn.h"
+#endif
 
 namespace cairn {
 
 #if defined(__wasi__)
-ThreadPool::ThreadPool(int /*threads*/) {}
+// The WebAssembly pool. Its state is in linear memory, which every instance of the module shares in the threaded
+// build: one slot per worker, written by the calling thread and read by that worker only. A worker sleeps on its
+// slot's generation (memory.atomic.wait32); the caller fills the slot, bumps the generation and notifies, runs its
+// own share, then spins until every slot reports the generation done (a spin, because the caller may be a page's
+// main thread, where waiting traps). Items are dealt round-robin (worker k takes k, k + T, ...), so no counter is
+// shared and a slow worker can never take an item of the next job. Only one parallel_for runs at a time (the
+// engine is used by one thread); a nested one, or one from a worker, runs serially.
+namespace {
+
+constexpr int kMaxWorkers = 64;
+
+struct alignas(64) WorkerSlot {
+  int32_t generation = 0;  // bumped by the caller for each job
+  int32_t finished = 0;    // the last generation this worker completed
+  const std::function<void(size_t)>* fn = nullptr;
+  uint32_t first = 0;  // items first, first + stride, ... below count
+  uint32_t stride = 1;
+  uint32_t count = 0;
+};
+
+WorkerSlot slots[kMaxWorkers];
+int32_t registered = 0;  // workers parked in cairn_pool_worker
+int32_t busy = 0;        // a parallel_for is running
+
+int32_t load(const int32_t& v) { return __atomic_load_n(&v, __ATOMIC_ACQUIRE); }
+void store(int32_t& v, int32_t x) { __atomic_store_n(&v, x, __ATOMIC_RELEASE); }
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) : size_(std::max(1, std::min(threads, load(registered) + 1))) {}
 ThreadPool::~ThreadPool() = default;
+
 void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
-  for (size_t i = 0; i < n; ++i) fn(i);
+  const uint32_t t = uint32_t(std::min<size_t>(n, size_t(size_)));
+  if (t <= 1 || __atomic_exchange_n(&busy, 1, __ATOMIC_ACQ_REL) != 0) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  for (uint32_t k = 1; k < t; ++k) {
+    WorkerSlot& slot = slots[k - 1];
+    slot.fn = &fn;
+    slot.first = k;
+    slot.stride = t;
+    slot.count = uint32_t(n);
+    store(slot.generation, slot.generation + 1);
+    __builtin_wasm_memory_atomic_notify(&slot.generation, 1);
+  }
+  for (size_t i = 0; i < n; i += t) fn(i);
+  for (uint32_t k = 1; k < t; ++k) {
+    const WorkerSlot& slot = slots[k - 1];
+    while (load(slot.finished) != slot.generation) {
+    }
+  }
+  store(busy, 0);
 }
+
 int hardware_threads() { return 1; }
 #else
 int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurrency())); }
@@ -81,3 +137,29 @@ void parallel_for(ThreadPool* pool, size_t n, const std::function<void(size_t)>&
 }
 
 }  // namespace cairn
+
+#if defined(__wasi__)
+// A pool worker's life, called by a JavaScript worker on its own instance of the module (over the shared memory,
+// with its own stack): registers, then runs the jobs dealt to its slot, forever. Returns -1 at once when all the
+// slots are taken. Only for a module over a shared memory: waiting traps on an unshared one.
+int32_t cairn_pool_worker(void) {
+  using namespace cairn;
+  const int32_t index = __atomic_fetch_add(&registered, 1, __ATOMIC_ACQ_REL);
+  if (index >= kMaxWorkers) {
+    __atomic_fetch_sub(&registered, 1, __ATOMIC_ACQ_REL);
+    return -1;
+  }
+  WorkerSlot& slot = slots[index];
+  int32_t seen = load(slot.generation);
+  while (true) {
+    __builtin_wasm_memory_atomic_wait32(&slot.generation, seen, -1);
+    const int32_t generation = load(slot.generation);
+    if (generation == seen) continue;
+    seen = generation;
+    for (uint32_t i = slot.first; i < slot.count; i += slot.stride) (*slot.fn)(i);
+    store(slot.finished, generation);
+  }
+}
+
+int32_t cairn_pool_workers(void) { return cairn::load(cairn::registered); }
+#endif

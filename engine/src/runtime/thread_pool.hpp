@@ -24,8 +24,13 @@ class ThreadPool {
   void parallel_for(size_t n, const std::function<void(size_t)>& fn);
 
 #if defined(__wasi__)
-  // wasi-libc has no threads: the caller runs everything (the browser's worker pool is on the JS side).
-  int size() const { return 1; }
+  // wasi-libc has no threads. The workers are JavaScript workers, each running the same module over one shared
+  // WebAssembly.Memory and parked in cairn_pool_worker() (thread_pool.cpp); the pool uses those that registered
+  // before it was made, none in a module without shared memory.
+  int size() const { return size_; }
+
+ private:
+  int size_ = 1;
 #else
   int size() const { return int(workers_.size()) + 1; }
 
