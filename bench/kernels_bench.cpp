@@ -116,11 +116,26 @@ void conv_layer(benchmark::State& state, const cairn::kernels::KernelSet* kernel
 }
 void BM_ConvLayer(benchmark::State& state) { conv_layer(state, nullptr); }
 void BM_ConvLayer_Reference(benchmark::State& state) { conv_layer(state, &cairn::kernels::reference_kernels()); }
+// The dispatched GEMM micro-kernel without Winograd: tiled im2col + GEMM for every layer.
+void BM_ConvLayer_Im2col(benchmark::State& state) {
+  static const cairn::kernels::KernelSet im2col{cairn::kernels::active_kernels().gemm, false,
+                                                cairn::kernels::active_kernels().isa};
+  conv_layer(state, &im2col);
+}
 // The paper's U-Net levels: 1->32 at 512, 32->32 at 256, 64->64 at 128, 256->256 at 32 (and two threads).
 #define CAIRN_CONV_SHAPES \
   ->Args({1, 32, 256, 1})->Args({32, 32, 256, 1})->Args({64, 64, 128, 1})->Args({256, 256, 32, 1}) \
   ->Args({64, 64, 128, 2})->Unit(benchmark::kMillisecond)->UseRealTime()
 BENCHMARK(BM_ConvLayer) CAIRN_CONV_SHAPES;
 BENCHMARK(BM_ConvLayer_Reference) CAIRN_CONV_SHAPES;
+// Winograd against im2col on every 3x3 layer shape of the paper's U-Net (the measurements behind
+// WinogradConv::choose_tile): in channels, out channels, size, threads.
+#define CAIRN_UNET_SHAPES \
+  ->Args({32, 32, 512, 1})->Args({32, 64, 256, 1})->Args({64, 64, 256, 1})->Args({64, 128, 128, 1}) \
+  ->Args({128, 128, 128, 1})->Args({128, 256, 64, 1})->Args({256, 256, 64, 1})->Args({256, 512, 32, 1}) \
+  ->Args({512, 512, 32, 1})->Args({512, 256, 64, 1})->Args({256, 128, 128, 1})->Args({128, 64, 256, 1}) \
+  ->Args({64, 32, 512, 1})->Unit(benchmark::kMillisecond)->UseRealTime()
+BENCHMARK(BM_ConvLayer) CAIRN_UNET_SHAPES;
+BENCHMARK(BM_ConvLayer_Im2col) CAIRN_UNET_SHAPES;
 
 }  // namespace

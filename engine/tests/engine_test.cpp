@@ -129,6 +129,86 @@ TEST(Engine, MemoryPlanReusesBuffersAcrossAChain) {
   EXPECT_EQ(summary->activation_bytes, 2u * 1008u * 4u);
 }
 
+// Concat without copies (runtime/plan.hpp): a = Relu(x), b = Sigmoid(x), y = Concat(a, b) along the channels.
+TEST(Engine, ConcatComputesItsInputsInPlace) {
+  GraphSpec spec;
+  spec.inputs.push_back(value_info("x", {1, 1000}));
+  spec.outputs.push_back(value_info("y", {1, 2000}));
+  spec.nodes.push_back(node("Relu", {"x"}, {"a"}));
+  spec.nodes.push_back(node("Sigmoid", {"x"}, {"b"}));
+  spec.nodes.push_back(node("Concat", {"a", "b"}, {"y"}, {int_attr("axis", 1)}));
+  auto model = load(spec);
+  ASSERT_TRUE(model);
+  auto summary = model->prepare({});
+  ASSERT_TRUE(summary.is_ok()) << summary.status().message();
+  // a and b live inside y: one buffer of 2000 floats instead of 1008 + 1008 + 2000.
+  EXPECT_EQ(summary->activation_bytes, 2000u * 4u);
+  std::vector<float> x(1000);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) - 3.0f;
+  InputView in{"x", {1, 1000}, x.data()};
+  auto out = model->run(std::span<const InputView>(&in, 1));
+  ASSERT_TRUE(out.is_ok()) << out.status().message();
+  for (size_t i = 0; i < 1000; ++i) {
+    ASSERT_EQ((*out)[0].data[i], std::max(0.0f, x[i])) << i;
+    ASSERT_FLOAT_EQ((*out)[0].data[1000 + i], 1.0f / (1.0f + std::exp(-x[i]))) << i;
+  }
+}
+
+// The cases Concat must still copy, mixed with in-place ones: a graph input, an input read by two Concats, the
+// same input twice, Concats nested in place, an input read again after the Concat, and a Concat whose inputs are not
+// contiguous blocks of its output (axis 1 of a 2 x n tensor).
+TEST(Engine, ConcatCopiesWhatCannotBeInPlace) {
+  GraphSpec spec;
+  spec.inputs.push_back(value_info("x", {1, 2, 3}));
+  spec.inputs.push_back(value_info("z", {2, 3}));
+  spec.outputs.push_back(value_info("y", {1, 18, 3}));
+  spec.outputs.push_back(value_info("e", {1, 2, 3}));
+  spec.outputs.push_back(value_info("w", {2, 6}));
+  spec.nodes.push_back(node("Relu", {"x"}, {"a"}));
+  spec.nodes.push_back(node("Sigmoid", {"x"}, {"b"}));
+  spec.nodes.push_back(node("Tanh", {"x"}, {"t"}));
+  spec.nodes.push_back(node("Sigmoid", {"t"}, {"u"}));
+  spec.nodes.push_back(node("Concat", {"a", "x", "t", "u"}, {"c1"}, {int_attr("axis", 1)}));  // 8 channels
+  spec.nodes.push_back(node("Concat", {"b", "b", "t"}, {"c2"}, {int_attr("axis", -2)}));   // 6 channels
+  spec.nodes.push_back(node("Concat", {"c1", "c2", "a", "b"}, {"c3"}, {int_attr("axis", 1)}));  // 18
+  spec.nodes.push_back(node("Relu", {"c3"}, {"y"}));
+  spec.nodes.push_back(node("Sigmoid", {"a"}, {"e"}));
+  spec.nodes.push_back(node("Relu", {"z"}, {"rz"}));
+  spec.nodes.push_back(node("Sigmoid", {"z"}, {"sz"}));
+  spec.nodes.push_back(node("Concat", {"rz", "sz"}, {"w"}, {int_attr("axis", 1)}));
+  auto model = load(spec);
+  ASSERT_TRUE(model);
+  std::vector<float> x(6), z(6);
+  for (size_t i = 0; i < 6; ++i) {
+    x[i] = float(i) - 2.5f;
+    z[i] = 1.5f - float(i) * 0.75f;
+  }
+  const InputView in[2] = {{"x", {1, 2, 3}, x.data()}, {"z", {2, 3}, z.data()}};
+  auto out = model->run(std::span<const InputView>(in, 2));
+  ASSERT_TRUE(out.is_ok()) << out.status().message();
+  auto relu = [](float v) { return std::max(0.0f, v); };
+  auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+  std::vector<float> y;
+  for (float v : x) y.push_back(v);  // a (Relu below)
+  for (float v : x) y.push_back(v);
+  for (float v : x) y.push_back(std::tanh(v));
+  for (float v : x) y.push_back(sigmoid(std::tanh(v)));
+  for (float v : x) y.push_back(sigmoid(v));
+  for (float v : x) y.push_back(sigmoid(v));
+  for (float v : x) y.push_back(std::tanh(v));
+  for (float v : x) y.push_back(v);
+  for (float v : x) y.push_back(sigmoid(v));
+  ASSERT_EQ((*out)[0].data.size(), y.size());
+  for (size_t i = 0; i < y.size(); ++i) EXPECT_FLOAT_EQ((*out)[0].data[i], relu(y[i])) << i;
+  for (size_t i = 0; i < 6; ++i) EXPECT_FLOAT_EQ((*out)[1].data[i], sigmoid(relu(x[i]))) << i;
+  for (size_t r = 0; r < 2; ++r) {
+    for (size_t j = 0; j < 3; ++j) {
+      EXPECT_FLOAT_EQ((*out)[2].data[r * 6 + j], relu(z[r * 3 + j]));
+      EXPECT_FLOAT_EQ((*out)[2].data[r * 6 + 3 + j], sigmoid(z[r * 3 + j]));
+    }
+  }
+}
+
 TEST(Engine, RefusesShapesAboveTheMemoryLimitBeforeAllocating) {
   GraphSpec spec = relu_chain_spec(2, 100000);
   spec.inputs[0] = value_info("x", {100000, 100000});

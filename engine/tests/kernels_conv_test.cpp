@@ -1,5 +1,6 @@
-// The fast convolution paths against the plain ones: Winograd F(4x4, 3x3) against the naive convolution with a
-// tolerance from its error analysis, bitwise equality of results across thread counts, and the paper's U-Net with
+// The fast convolution paths against the plain ones: Winograd F(4x4, 3x3) and F(2x2, 3x3) against the naive
+// convolution with a tolerance from its error analysis, each ISA's Winograd transforms against the transforms in
+// double, bitwise equality of results across thread counts, and the paper's U-Net with
 // the fast kernels against CAIRN_KERNELS=reference's paths.
 //
 // Winograd's error (after Higham's componentwise analysis of bilinear algorithms, as in Barabasz et al. 2020,
@@ -10,7 +11,9 @@
 // satisfies, to first order in u = 2^-24,
 //   |y_computed - y| <= (Cin + 1 + 8 + 10 + 1) u S,   S = sum_ci |A^T| ( |G||g||G^T| . |B^T||d||B| ) |A|,
 // S being the same computation on absolute values. The test allows 2 (Cin + 20) u S (a factor 2 for the
-// second-order terms), plus 2 u |y| for the bias, the activation and the oracle's final rounding.
+// second-order terms), plus 2 u |y| for the bias, the activation and the oracle's final rounding. F(2x2, 3x3)
+// rounds less (rows of B^T have 2 non-zeros, of A^T 3, G's factors 1/2 are exact): the same bound holds, with S
+// computed from its matrices.
 #include <gtest/gtest.h>
 
 #include <cfloat>
@@ -26,6 +29,7 @@
 #include "cairn/engine.hpp"
 #include "io/npy.hpp"
 #include "kernels/dispatch.hpp"
+#include "kernels/ref/gemm_ref.hpp"
 #include "op_test_util.hpp"
 #include "ops/conv.hpp"
 #include "ops/conv_geometry.hpp"
@@ -86,49 +90,78 @@ Node conv_node(const std::string& op, std::vector<int64_t> pads, FusedActivation
   return node;
 }
 
+// The matrices of F(m x m, 3x3), alpha = m + 2 (unused entries zero).
+struct WinogradMatrices {
+  int64_t tile, alpha;
+  double bt[6][6], g[6][3], at[4][6];
+};
+const WinogradMatrices& winograd_matrices(int64_t tile) {
+  static const WinogradMatrices f4{4,
+                                   6,
+                                   {{4, 0, -5, 0, 1, 0},
+                                    {0, -4, -4, 1, 1, 0},
+                                    {0, 4, -4, -1, 1, 0},
+                                    {0, -2, -1, 2, 1, 0},
+                                    {0, 2, -1, -2, 1, 0},
+                                    {0, 4, 0, -5, 0, 1}},
+                                   {{1.0 / 4, 0, 0},
+                                    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                    {0, 0, 1}},
+                                   {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}};
+  static const WinogradMatrices f2{2,
+                                   4,
+                                   {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}},
+                                   {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}},
+                                   {{1, 1, 1, 0}, {0, 1, -1, -1}}};
+  return tile == 2 ? f2 : f4;
+}
+
 // S of the header: the Winograd computation of output (co, oy, ox) on absolute values, in double.
-double winograd_abs_sum(const SpatialGeometry& g, int64_t cin, const float* x, const float* w, int64_t co,
-                        int64_t oy, int64_t ox) {
-  static const double bt[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
-                                  {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
-  static const double gm[6][3] = {{1.0 / 4, 0, 0},          {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                  {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-  static const double at[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
-  const int64_t ty = oy / 4, tx = ox / 4, r = oy % 4, c = ox % 4;
+double winograd_abs_sum(const WinogradMatrices& wm, const SpatialGeometry& g, int64_t cin, const float* x,
+                        const float* w, int64_t co, int64_t oy, int64_t ox) {
+  const int64_t m = wm.tile, a = wm.alpha;
+  const int64_t ty = oy / m, tx = ox / m, r = oy % m, c = ox % m;
   double total = 0;
   for (int64_t ci = 0; ci < cin; ++ci) {
     double d[6][6];
-    for (int i = 0; i < 6; ++i) {
-      for (int j = 0; j < 6; ++j) {
-        const int64_t iy = ty * 4 - g.pad_begin[1] + i, ix = tx * 4 - g.pad_begin[2] + j;
+    for (int64_t i = 0; i < a; ++i) {
+      for (int64_t j = 0; j < a; ++j) {
+        const int64_t iy = ty * m - g.pad_begin[1] + i, ix = tx * m - g.pad_begin[2] + j;
         const bool inside = iy >= 0 && iy < g.in[1] && ix >= 0 && ix < g.in[2];
         d[i][j] = inside ? std::fabs(x[(ci * g.in[1] + iy) * g.in[2] + ix]) : 0.0;
       }
     }
     const float* k = w + (co * cin + ci) * 9;
-    for (int i = 0; i < 6; ++i) {
-      for (int j = 0; j < 6; ++j) {
+    for (int64_t i = 0; i < a; ++i) {
+      for (int64_t j = 0; j < a; ++j) {
         double u = 0, v = 0;
-        for (int a = 0; a < 3; ++a) {
-          for (int b = 0; b < 3; ++b) u += std::fabs(gm[i][a]) * std::fabs(k[a * 3 + b]) * std::fabs(gm[j][b]);
+        for (int p = 0; p < 3; ++p) {
+          for (int q = 0; q < 3; ++q) u += std::fabs(wm.g[i][p]) * std::fabs(k[p * 3 + q]) * std::fabs(wm.g[j][q]);
         }
-        for (int a = 0; a < 6; ++a) {
-          for (int b = 0; b < 6; ++b) v += std::fabs(bt[i][a]) * d[a][b] * std::fabs(bt[j][b]);
+        for (int64_t p = 0; p < a; ++p) {
+          for (int64_t q = 0; q < a; ++q) v += std::fabs(wm.bt[i][p]) * d[p][q] * std::fabs(wm.bt[j][q]);
         }
-        total += std::fabs(at[r][i]) * std::fabs(at[c][j]) * u * v;
+        total += std::fabs(wm.at[r][i]) * std::fabs(wm.at[c][j]) * u * v;
       }
     }
   }
   return total;
 }
 
+// Even trials have many channels for few pixels (F(2x2): its transformed weights per output pixel are large, see
+// WinogradConv::choose_tile), odd ones few channels for more pixels (F(4x4)).
 TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
   if (!kernels::active_kernels().fast_paths) GTEST_SKIP() << "CAIRN_KERNELS=reference";
   std::mt19937 rng(99);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-  for (int trial = 0; trial < 10; ++trial) {
-    const int64_t cin = pick(8, 40), cout = pick(8, 37), h = pick(10, 29), w = pick(10, 31);
+  int tiles_seen[5] = {};
+  for (int trial = 0; trial < 12; ++trial) {
+    const bool many_channels = trial % 2 == 0;
+    const int64_t cin = many_channels ? pick(40, 70) : pick(8, 24), cout = many_channels ? pick(40, 70) : pick(8, 24);
+    const int64_t h = many_channels ? pick(10, 14) : pick(16, 31), w = many_channels ? pick(10, 14) : pick(16, 33);
     const int64_t pt = pick(0, 2), pl = pick(0, 2), pb = pick(0, 2), pr = pick(0, 2);
     FusedActivation act;
     if (trial % 3 == 1) act.kind = FusedActivation::Kind::kRelu;
@@ -139,8 +172,6 @@ TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
     Ran ran = run_node(conv_node("Conv", {pt, pl, pb, pr}, act),
                        {OpInput::runtime(xs, x), OpInput::const_floats(ws, wt), OpInput::const_floats({cout}, b)}, 1);
     ASSERT_TRUE(ran.status.is_ok()) << ran.status.message();
-    // Winograd keeps 36 transformed values per 3x3 filter: it was chosen.
-    ASSERT_GE(ran.packed_bytes, size_t(36 * cout * cin) * sizeof(float));
     SpatialGeometry g;
     g.rank = 2;
     g.in = {1, h, w};
@@ -148,6 +179,13 @@ TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
     g.pad_begin = {0, pt, pl};
     g.pad_end = {0, pb, pr};
     g.out = {1, h + pt + pb - 2, w + pl + pr - 2};
+    const int64_t tile = WinogradConv::choose_tile(g, cin, cout);
+    ASSERT_TRUE(tile == 2 || tile == 4) << "trial " << trial;
+    ++tiles_seen[tile];
+    // The kernel keeps alpha^2 transformed values per filter: Winograd with that tile was chosen.
+    const int64_t mr = kernels::active_kernels().gemm->mr;
+    ASSERT_EQ(ran.packed_bytes, size_t((tile + 2) * (tile + 2) * kernels::gemm_round_up(cout, mr) * cin) * sizeof(float));
+    const WinogradMatrices& wm = winograd_matrices(tile);
     ASSERT_EQ(ran.shape, (Shape{1, cout, g.out[1], g.out[2]}));
     std::vector<float> expected(ran.y.size());
     conv_direct_naive(g, 1, cin, cout, 1, x.data(), wt.data(), b.data(), act, expected.data(), nullptr);
@@ -155,11 +193,75 @@ TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
       for (int64_t oy = 0; oy < g.out[1]; ++oy) {
         for (int64_t ox = 0; ox < g.out[2]; ++ox) {
           const size_t i = size_t((co * g.out[1] + oy) * g.out[2] + ox);
-          const double s = winograd_abs_sum(g, cin, x.data(), wt.data(), co, oy, ox);
+          const double s = winograd_abs_sum(wm, g, cin, x.data(), wt.data(), co, oy, ox);
           const double tol = 2.0 * double(cin + 20) * std::ldexp(1.0, -24) * s + 2.0 * FLT_EPSILON * std::fabs(expected[i]);
-          ASSERT_NEAR(ran.y[i], expected[i], tol) << "trial " << trial << " co " << co << " at " << oy << "," << ox
-                                                  << " of " << shape_to_string(ran.shape) << " pads " << pt << pl
-                                                  << pb << pr;
+          ASSERT_NEAR(ran.y[i], expected[i], tol) << "trial " << trial << " F(" << tile << "x" << tile << ") co " << co
+                                                  << " at " << oy << "," << ox << " of " << shape_to_string(ran.shape)
+                                                  << " pads " << pt << pl << pb << pr;
+        }
+      }
+    }
+  }
+  EXPECT_GT(tiles_seen[2], 0);
+  EXPECT_GT(tiles_seen[4], 0);
+}
+
+// Each ISA's transforms of 16 tiles against B^T d B and A^T m A in double. Each 1-D pass of the input transform
+// rounds at most 4 times per value (rows of B^T have up to 4 non-zeros; the factors 2 and 4 are exact, 5 rounds
+// once) and of the output transform 5 times, so |error| <= 2 * 5 u * (the same on absolute values), with a factor 2
+// for the second pass's error on the first's and second-order terms. FMA contraction only removes roundings.
+TEST(Winograd, TransformsOfEveryIsaMatchTheTransformInDouble) {
+  constexpr int64_t L = kernels::kWinogradLanes;
+  const double u = std::ldexp(1.0, -24);
+  for (int64_t tile : {4, 2}) {
+    const WinogradMatrices& wm = winograd_matrices(tile);
+    const int64_t a = wm.alpha, points = a * a;
+    for (const kernels::WinogradTransform* t : kernels::supported_winograd_transforms(tile)) {
+      ASSERT_EQ(t->tile, tile) << t->name;
+      for (uint32_t seed = 1; seed <= 4; ++seed) {
+        const auto d = random_floats(size_t(points * L), seed * 7);
+        const int64_t v_stride = L * 3 + int64_t(seed);  // any stride
+        std::vector<float> v(size_t(points * v_stride), std::nanf(""));
+        t->input(d.data(), v.data(), v_stride);
+        for (int64_t i = 0; i < a; ++i) {
+          for (int64_t j = 0; j < a; ++j) {
+            for (int64_t l = 0; l < L; ++l) {
+              double exact = 0, magnitude = 0;
+              for (int64_t p = 0; p < a; ++p) {
+                for (int64_t q = 0; q < a; ++q) {
+                  const double term = wm.bt[i][p] * double(d[size_t((p * a + q) * L + l)]) * wm.bt[j][q];
+                  exact += term;
+                  magnitude += std::fabs(term);
+                }
+              }
+              ASSERT_NEAR(v[size_t((i * a + j) * v_stride + l)], exact, 2 * 5 * u * magnitude)
+                  << t->name << " input point " << i << "," << j << " lane " << l;
+            }
+          }
+        }
+        const int64_t m_stride = L * 2 + int64_t(seed);
+        std::vector<float> m(size_t(points * m_stride), std::nanf(""));
+        const auto values = random_floats(size_t(points * L), seed * 7 + 1);
+        for (int64_t xi = 0; xi < points; ++xi) {
+          for (int64_t l = 0; l < L; ++l) m[size_t(xi * m_stride + l)] = values[size_t(xi * L + l)];
+        }
+        std::vector<float> y(size_t(tile * tile * L), std::nanf(""));
+        t->output(m.data(), m_stride, y.data());
+        for (int64_t r = 0; r < tile; ++r) {
+          for (int64_t c = 0; c < tile; ++c) {
+            for (int64_t l = 0; l < L; ++l) {
+              double exact = 0, magnitude = 0;
+              for (int64_t i = 0; i < a; ++i) {
+                for (int64_t j = 0; j < a; ++j) {
+                  const double term = wm.at[r][i] * double(m[size_t((i * a + j) * m_stride + l)]) * wm.at[c][j];
+                  exact += term;
+                  magnitude += std::fabs(term);
+                }
+              }
+              ASSERT_NEAR(y[size_t((r * tile + c) * L + l)], exact, 2 * 5 * u * magnitude)
+                  << t->name << " output " << r << "," << c << " lane " << l;
+            }
+          }
         }
       }
     }

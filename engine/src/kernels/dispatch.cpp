@@ -10,9 +10,22 @@ namespace cairn::kernels {
 
 namespace {
 
+const WinogradTransform kF4Scalar{"winograd_f32_f4x4_3x3__scalar", 4, winograd_f32_f4x4_3x3_input__scalar,
+                                  winograd_f32_f4x4_3x3_output__scalar};
+const WinogradTransform kF2Scalar{"winograd_f32_f2x2_3x3__scalar", 2, winograd_f32_f2x2_3x3_input__scalar,
+                                  winograd_f32_f2x2_3x3_output__scalar};
+
 #if defined(__x86_64__)
 const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
 const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
+const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f32_f4x4_3x3_input__avx2_fma,
+                                winograd_f32_f4x4_3x3_output__avx2_fma};
+const WinogradTransform kF2Avx2{"winograd_f32_f2x2_3x3__avx2_fma", 2, winograd_f32_f2x2_3x3_input__avx2_fma,
+                                winograd_f32_f2x2_3x3_output__avx2_fma};
+const WinogradTransform kF4Avx512{"winograd_f32_f4x4_3x3__avx512f", 4, winograd_f32_f4x4_3x3_input__avx512f,
+                                  winograd_f32_f4x4_3x3_output__avx512f};
+const WinogradTransform kF2Avx512{"winograd_f32_f2x2_3x3__avx512f", 2, winograd_f32_f2x2_3x3_input__avx512f,
+                                  winograd_f32_f2x2_3x3_output__avx512f};
 
 bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 bool cpu_has_avx512f() { return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f"); }
@@ -23,15 +36,19 @@ KernelSet choose_kernels() {
   const char* env = std::getenv("CAIRN_KERNELS");
   const bool reference = env != nullptr && (std::strcmp(env, "reference") == 0 || std::strcmp(env, "ref") == 0);
   if (reference) return reference_kernels();
-  KernelSet set{&gemm_scalar_microkernel(), true, "scalar"};
+  KernelSet set{&gemm_scalar_microkernel(), true, "scalar", &kF4Scalar, &kF2Scalar};
 #if defined(__x86_64__)
   const bool cap_avx2 = env != nullptr && std::strcmp(env, "avx2") == 0;
   if (cpu_has_avx512f() && !cap_avx2) {
     set.gemm = &kAvx512_8x32;
     set.isa = "avx512f";
+    set.winograd_f4 = &kF4Avx512;
+    set.winograd_f2 = &kF2Avx512;
   } else if (cpu_has_avx2_fma()) {
     set.gemm = &kAvx2_6x16;
     set.isa = "avx2+fma";
+    set.winograd_f4 = &kF4Avx2;
+    set.winograd_f2 = &kF2Avx2;
   }
 #endif
   return set;
@@ -59,6 +76,21 @@ std::vector<const GemmMicrokernel*> supported_gemm_microkernels() {
   if (cpu_has_avx512f()) list.push_back(&kAvx512_8x32);
 #endif
   return list;
+}
+
+std::vector<const WinogradTransform*> supported_winograd_transforms(int64_t tile) {
+  std::vector<const WinogradTransform*> list{tile == 2 ? &kF2Scalar : &kF4Scalar};
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) list.push_back(tile == 2 ? &kF2Avx2 : &kF4Avx2);
+  if (cpu_has_avx512f()) list.push_back(tile == 2 ? &kF2Avx512 : &kF4Avx512);
+#endif
+  return list;
+}
+
+const WinogradTransform& winograd_transform(const KernelSet& set, int64_t tile) {
+  const WinogradTransform* chosen = tile == 2 ? set.winograd_f2 : set.winograd_f4;
+  if (chosen != nullptr) return *chosen;
+  return tile == 2 ? kF2Scalar : kF4Scalar;
 }
 
 void override_active_kernels(const KernelSet* set) { g_override.store(set, std::memory_order_release); }

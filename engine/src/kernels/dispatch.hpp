@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/gemm_microkernel.hpp"
+#include "kernels/winograd_transforms.hpp"
 
 namespace cairn::kernels {
 
@@ -14,6 +15,9 @@ struct KernelSet {
   const GemmMicrokernel* gemm = nullptr;
   bool fast_paths = true;  // Winograd and the direct convolutions; false in reference mode
   const char* isa = "scalar";
+  // Winograd transforms for this ISA (null: the scalar ones).
+  const WinogradTransform* winograd_f4 = nullptr;
+  const WinogradTransform* winograd_f2 = nullptr;
 };
 
 // The set operators use: chosen at the first call (thread-safe), unless overridden for a test.
@@ -22,6 +26,10 @@ const KernelSet& active_kernels();
 const KernelSet& reference_kernels();
 // Every GEMM micro-kernel this CPU can run, the scalar one first (for tests and benchmarks).
 std::vector<const GemmMicrokernel*> supported_gemm_microkernels();
+// Every Winograd transform this CPU can run for outputs tiles of `tile` (4 or 2), the scalar one first.
+std::vector<const WinogradTransform*> supported_winograd_transforms(int64_t tile);
+// The transform of `set` for `tile`, or the scalar one.
+const WinogradTransform& winograd_transform(const KernelSet& set, int64_t tile);
 // Tests: make active_kernels() return `set` (null: back to the automatic choice). Not for concurrent use with
 // preparing models.
 void override_active_kernels(const KernelSet* set);

@@ -1,5 +1,6 @@
 // Concat along any axis (negative axes count from the back): for each index of the dimensions before the axis,
-// every input contributes one contiguous block of dims[axis] * inner elements.
+// every input contributes one contiguous block of dims[axis] * inner elements. When the memory plan placed an input
+// inside the output (runtime/plan.hpp, Concat without copies), its block is skipped.
 #include <cstring>
 #include <memory>
 #include <string>
@@ -62,8 +63,9 @@ class ConcatKernel : public Kernel {
       float* dst = out + o * out_block_;
       for (size_t i = 0; i < blocks_.size(); ++i) {
         const int64_t n = blocks_[i];
-        if (n == 0) continue;
-        std::memcpy(dst, ctx.inputs[i].data + o * n, size_t(n) * sizeof(float));
+        const float* src = ctx.inputs[i].data + o * n;
+        // An input the memory plan computed in place (runtime/plan.hpp) is already there.
+        if (n != 0 && src != dst) std::memcpy(dst, src, size_t(n) * sizeof(float));
         dst += n;
       }
     }

@@ -134,10 +134,12 @@ void conv_direct_naive(const SpatialGeometry& g, int64_t batch, int64_t in_chann
 
 namespace {
 
-// Columns of output pixels per tile: the im2col tile (K x columns) is kept near 256 KiB so that it and the
-// weights' A block stay in L2, with at least one and at most 16 micro-panels of columns.
-constexpr int64_t kTileTargetFloats = 64 * 1024;
+// Columns of output pixels per tile: the im2col tile (K x columns) is kept near 1 MiB (its KC-row slabs stay in
+// L2), with at least two micro-tiles of the GEMM kernel's width and at most 256 columns. With fewer columns the
+// deep layers (K = 2304-4608) ran at 35-45 GFLOP/s, each weight panel loaded for one 16-column tile.
+constexpr int64_t kTileTargetFloats = 256 * 1024;
 constexpr int64_t kMaxTileColumns = 16 * kGemmNR;
+constexpr int64_t kMinTileTiles = 2;
 
 // Writes values for columns [column, column + count) of one packed-B row (row = the row's slot in panel 0):
 // src[t * stride] when src is not null, zeros otherwise. Runs are split at panel boundaries so that each piece
@@ -328,12 +330,15 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
                  geometry_.pad_end[size_t(a)] == 0;
   }
   const int64_t out_size = geometry_.out_size();
-  int64_t columns = std::clamp(kTileTargetFloats / std::max<int64_t>(k_, 1) / kGemmNR * kGemmNR, kGemmNR,
-                               kMaxTileColumns);
+  gemm_ = kernels::active_kernels().gemm;
+  // Whole micro-tiles of columns (a 32-column kernel on a 16-column tile computes half a tile for nothing), and
+  // at least kMinTileTiles of them, so that each weight panel loaded is used more than once.
+  const int64_t nr = gemm_->nr;
+  int64_t columns = std::clamp(kTileTargetFloats / std::max<int64_t>(k_, 1) / nr * nr, kMinTileTiles * nr,
+                               std::max(kMaxTileColumns / nr, kMinTileTiles) * nr);
   tile_columns_ = std::min(columns, kernels::gemm_round_up(out_size, kGemmNR));
   auto tile_count = checked_element_count({tile_columns_, k_}, ctx.max_elements);
   if (!tile_count) return tile_count.status().with_context(ctx.node.describe() + ": im2col tile");
-  gemm_ = kernels::active_kernels().gemm;
   auto packed_count =
       checked_element_count({group_, kernels::gemm_round_up(cout_g_, gemm_->mr), k_}, ctx.max_elements);
   if (!packed_count) return packed_count.status().with_context(ctx.node.describe() + ": packed weights");
@@ -348,15 +353,20 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   scratch_floats_ = slot_floats_ * size_t(threads_);
   packed_weights_.clear();
   winograd_.reset();
-  const bool winograd = kernels::active_kernels().fast_paths && weights_constant_ &&
-                        WinogradConv::supports(geometry_, group_) &&
-                        WinogradConv::pays(geometry_, in_channels_, out_channels_) &&
-                        checked_element_count({WinogradConv::kPoints * 256, in_channels_ + out_channels_, threads_},
-                                              ctx.max_elements)
-                            .is_ok();
+  const int64_t winograd_tile =
+      kernels::active_kernels().fast_paths && weights_constant_ && WinogradConv::supports(geometry_, group_)
+          ? WinogradConv::choose_tile(geometry_, in_channels_, out_channels_)
+          : 0;
+  const bool winograd =
+      winograd_tile != 0 && checked_element_count({WinogradConv::kMaxAlpha * WinogradConv::kMaxAlpha * 256,
+                                                   in_channels_ + out_channels_, threads_},
+                                                  ctx.max_elements)
+                                .is_ok();
   if (winograd) {
     winograd_ = std::make_unique<WinogradConv>(geometry_, batch_, in_channels_, out_channels_,
-                                               w_const->floats.data(), *gemm_, threads_);
+                                               w_const->floats.data(), *gemm_,
+                                               kernels::winograd_transform(kernels::active_kernels(), winograd_tile),
+                                               threads_);
     scratch_floats_ = winograd_->scratch_floats();
   } else if (weights_constant_) {
     packed_weights_.assign(size_t(*packed_count), 0.0f);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "graph/const_eval.hpp"
+#include "ops/broadcast.hpp"
 #include "runtime/thread_pool.hpp"
 
 namespace cairn {
@@ -216,6 +217,44 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(const Graph& graph,
   return plan;
 }
 
+std::vector<ExecutionPlan::ConcatAlias> ExecutionPlan::find_concat_aliases(const std::vector<int>& first) const {
+  const size_t n_values = graph_.values.size();
+  std::vector<ConcatAlias> aliases(n_values);
+  std::vector<int> concat_reads(n_values, 0);
+  for (const PlanStep& step : steps_) {
+    if (step.node->op_type != "Concat") continue;
+    for (int in : step.node->inputs) {
+      if (in >= 0) ++concat_reads[size_t(in)];
+    }
+  }
+  for (const PlanStep& step : steps_) {
+    const Node& node = *step.node;
+    if (node.op_type != "Concat" || node.outputs.size() != 1 || node.outputs[0] < 0) continue;
+    const int out = node.outputs[0];
+    const Shape& shape = shapes_[size_t(out)];
+    if (constants_[size_t(out)] || shape.empty()) continue;
+    const auto axis = normalize_axis(node.attr_int("axis", 1), int64_t(shape.size()));
+    if (!axis) continue;
+    // Each input is one contiguous block of the output only when nothing before the axis is larger than 1.
+    bool contiguous = true;
+    for (int64_t d = 0; d < *axis; ++d) contiguous = contiguous && shape[size_t(d)] == 1;
+    if (!contiguous) continue;
+    int64_t offset = 0;
+    for (int in : node.inputs) {
+      if (in < 0) continue;
+      const int64_t size = shape_size(shapes_[size_t(in)]);
+      // Only a runtime tensor written by an earlier step (not a graph input, not a constant), read by this one
+      // Concat once: it cannot have a second place.
+      if (in != out && size > 0 && first[size_t(in)] >= 0 && !constants_[size_t(in)] &&
+          concat_reads[size_t(in)] == 1) {
+        aliases[size_t(in)] = {out, offset};
+      }
+      offset += size;
+    }
+  }
+  return aliases;
+}
+
 Status ExecutionPlan::plan_memory(uint64_t memory_limit_bytes) {
   const size_t n_values = graph_.values.size();
   // Weights the steps read, and what the kernels packed.
@@ -242,37 +281,81 @@ Status ExecutionPlan::plan_memory(uint64_t memory_limit_bytes) {
     }
   }
   for (int out : graph_.outputs) last[size_t(out)] = int(steps_.size());
+  for (size_t v = 0; v < n_values; ++v) {
+    if (first[v] >= 0 && last[v] < first[v]) last[v] = first[v];  // written but never read: still needs a place
+  }
+
+  // Values computed straight into their Concat's output (find_concat_aliases) share its buffer, each in its own
+  // segment for its own lifetime: the segment of a skip connection is busy from the encoder on, the rest of the
+  // Concat's buffer only from the decoder's upsampling, and other tensors may use it until then.
+  const std::vector<ConcatAlias> aliases = find_concat_aliases(first);
+  struct Segment {
+    size_t offset;  // floats from the buffer's start
+    size_t size;
+    int first;
+    int last;
+  };
   struct Buffer {
     int value;
     size_t size;
+    std::vector<Segment> segments;
   };
   std::vector<Buffer> buffers;
+  std::vector<int> buffer_of(n_values, -1);
   for (size_t v = 0; v < n_values; ++v) {
-    if (first[v] < 0 || constants_[v]) continue;
-    if (last[v] < first[v]) last[v] = first[v];  // written but never read: still needs a place
-    buffers.push_back({int(v), round_up(size_t(shape_size(shapes_[v])))});
+    if (first[v] < 0 || constants_[v] || aliases[v].parent >= 0) continue;
+    buffer_of[v] = int(buffers.size());
+    const size_t size = round_up(size_t(shape_size(shapes_[v])));
+    buffers.push_back({int(v), size, {{0, size, first[v], last[v]}}});
   }
-  // Greedy by size: the largest buffers first, each at the lowest offset that does not overlap a placed buffer
-  // alive at the same time.
+  std::vector<size_t> alias_offset(n_values, 0);  // from the start of the root's buffer
+  for (size_t v = 0; v < n_values; ++v) {
+    if (aliases[v].parent < 0) continue;
+    size_t r = v;
+    for (; aliases[r].parent >= 0; r = size_t(aliases[r].parent)) alias_offset[v] += size_t(aliases[r].offset);
+    buffers[size_t(buffer_of[r])].segments.push_back(
+        {alias_offset[v], size_t(shape_size(shapes_[v])), first[v], last[v]});
+  }
+  // Greedy by size: the largest buffers first, each at the lowest offset where none of its segments overlaps a
+  // placed segment alive at the same time.
   std::stable_sort(buffers.begin(), buffers.end(), [](const Buffer& a, const Buffer& b) { return a.size > b.size; });
   offsets_.assign(n_values, -1);
-  std::vector<Buffer> placed;
+  std::vector<Segment> placed;  // offsets in the arena
   arena_floats_ = 0;
   for (const Buffer& b : buffers) {
-    std::vector<std::pair<size_t, size_t>> busy;
-    for (const Buffer& p : placed) {
-      bool overlap = !(last[size_t(p.value)] < first[size_t(b.value)] || last[size_t(b.value)] < first[size_t(p.value)]);
-      if (overlap) busy.emplace_back(size_t(offsets_[size_t(p.value)]), p.size);
+    // Offsets at which segment s would overlap placed segment p: (p.offset - s.offset - s.size, p.offset + p.size
+    // - s.offset), open. The lowest free offset is 0 or the end of one of them.
+    std::vector<std::pair<int64_t, int64_t>> forbidden;
+    for (const Segment& s : b.segments) {
+      for (const Segment& p : placed) {
+        if (p.last < s.first || s.last < p.first) continue;
+        forbidden.emplace_back(int64_t(p.offset) - int64_t(s.offset) - int64_t(s.size),
+                               int64_t(p.offset + p.size) - int64_t(s.offset));
+      }
     }
-    std::sort(busy.begin(), busy.end());
+    std::vector<int64_t> candidates{0};
+    for (const auto& range : forbidden) {
+      if (range.second > 0) candidates.push_back(range.second);
+    }
+    std::sort(candidates.begin(), candidates.end());
     size_t offset = 0;
-    for (const auto& [start, size] : busy) {
-      if (offset + b.size <= start) break;
-      offset = std::max(offset, start + size);
+    for (int64_t c : candidates) {
+      bool free = true;
+      for (const auto& range : forbidden) free = free && !(range.first < c && c < range.second);
+      if (free) {
+        offset = size_t(c);
+        break;
+      }
     }
     offsets_[size_t(b.value)] = int64_t(offset);
     arena_floats_ = std::max(arena_floats_, offset + b.size);
-    placed.push_back(b);
+    for (const Segment& s : b.segments) placed.push_back({offset + s.offset, s.size, s.first, s.last});
+  }
+  for (size_t v = 0; v < n_values; ++v) {
+    if (aliases[v].parent < 0) continue;
+    size_t r = v;
+    while (aliases[r].parent >= 0) r = size_t(aliases[r].parent);
+    offsets_[v] = offsets_[r] + int64_t(alias_offset[v]);
   }
 
   const uint64_t total = weight_bytes_ + arena_bytes() + scratch_bytes();

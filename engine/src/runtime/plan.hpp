@@ -45,6 +45,15 @@ class ExecutionPlan {
  private:
   explicit ExecutionPlan(const Graph& graph) : graph_(graph) {}
   Status plan_memory(uint64_t memory_limit_bytes);
+  // Concat without copies: a Concat whose inputs are each one contiguous block of its output (nothing before the
+  // axis is larger than 1, as the channel axis of a batch-1 NCHW tensor) gets those inputs that are runtime
+  // tensors written by a step and read by no other Concat placed inside its own buffer, at their block's offset;
+  // the Concat kernel then skips them. Per value: the Concat output it lives in (-1: none) and the float offset.
+  struct ConcatAlias {
+    int parent = -1;
+    int64_t offset = 0;
+  };
+  std::vector<ConcatAlias> find_concat_aliases(const std::vector<int>& first) const;
 
   const Graph& graph_;
   ThreadPool* pool_ = nullptr;

@@ -1,0 +1,42 @@
+// Winograd transforms of 16 tiles at once (one packed-B panel of lanes), for F(4x4, 3x3) and F(2x2, 3x3). The
+// same plain C++ (winograd_transforms_impl.inc) is compiled once per ISA (kernels/ref at baseline, kernels/x86
+// with AVX2+FMA and AVX-512 flags), where the compiler turns the 16-lane loops into one, two or four vectors;
+// kernels/dispatch.cpp picks the one the CPU runs. Declarations only, as gemm_microkernel.hpp.
+#pragma once
+
+#include <cstdint>
+
+namespace cairn::kernels {
+
+inline constexpr int64_t kWinogradLanes = 16;
+
+// input: v = B^T d B for 16 tiles: d holds the alpha x alpha input patches, element (i, j) of lane l at
+// d[(i * alpha + j) * 16 + l]; point xi = i * alpha + j of lane l goes to v[xi * v_stride + l].
+using WinogradInputFn = void (*)(const float* d, float* v, int64_t v_stride);
+// output: y = A^T m A for 16 tiles: point xi of lane l at m[xi * m_stride + l]; output (r, c) of lane l goes to
+// y[(r * tile + c) * 16 + l].
+using WinogradOutputFn = void (*)(const float* m, int64_t m_stride, float* y);
+
+struct WinogradTransform {
+  const char* name;  // winograd_f32_f<tile>x<tile>_3x3__<isa>
+  int64_t tile;      // outputs per tile side: 4 or 2
+  WinogradInputFn input;
+  WinogradOutputFn output;
+};
+
+void winograd_f32_f4x4_3x3_input__scalar(const float* d, float* v, int64_t v_stride);
+void winograd_f32_f4x4_3x3_output__scalar(const float* m, int64_t m_stride, float* y);
+void winograd_f32_f2x2_3x3_input__scalar(const float* d, float* v, int64_t v_stride);
+void winograd_f32_f2x2_3x3_output__scalar(const float* m, int64_t m_stride, float* y);
+#if defined(__x86_64__)
+void winograd_f32_f4x4_3x3_input__avx2_fma(const float* d, float* v, int64_t v_stride);
+void winograd_f32_f4x4_3x3_output__avx2_fma(const float* m, int64_t m_stride, float* y);
+void winograd_f32_f2x2_3x3_input__avx2_fma(const float* d, float* v, int64_t v_stride);
+void winograd_f32_f2x2_3x3_output__avx2_fma(const float* m, int64_t m_stride, float* y);
+void winograd_f32_f4x4_3x3_input__avx512f(const float* d, float* v, int64_t v_stride);
+void winograd_f32_f4x4_3x3_output__avx512f(const float* m, int64_t m_stride, float* y);
+void winograd_f32_f2x2_3x3_input__avx512f(const float* d, float* v, int64_t v_stride);
+void winograd_f32_f2x2_3x3_output__avx512f(const float* m, int64_t m_stride, float* y);
+#endif
+
+}  // namespace cairn::kernels
