@@ -105,76 +105,69 @@ Status Reader::skip(uint32_t wire_type) {
   }
 }
 
-Status Reader::read_repeated_int64(uint32_t wire_type, std::vector<int64_t>& out) {
-  if (wire_type == kVarint) {
-    int64_t v = 0;
-    CAIRN_RETURN_IF_ERROR(read_int64(v));
+namespace {
+
+// A repeated varint field: one value per key, or a packed run of varints.
+template <typename T>
+Status read_repeated_varint(Reader& r, uint32_t wire_type, std::vector<T>& out) {
+  auto read_one = [](Reader& from, std::vector<T>& to) {
+    uint64_t v = 0;
+    CAIRN_RETURN_IF_ERROR(from.read_varint(v));
+    to.push_back(T(v));  // two's complement for int64
+    return Status::ok();
+  };
+  if (wire_type == kVarint) return read_one(r, out);
+  if (wire_type != kLengthDelimited) return invalid_model("bad wire type for a repeated integer field");
+  std::span<const uint8_t> bytes;
+  CAIRN_RETURN_IF_ERROR(r.read_bytes(bytes));
+  Reader packed(bytes);
+  while (!packed.at_end()) CAIRN_RETURN_IF_ERROR(read_one(packed, out));
+  return Status::ok();
+}
+
+// A repeated fixed-width field (float, double): one value per key, or a packed little-endian run.
+template <typename T, uint32_t kWire>
+Status read_repeated_fixed(Reader& r, uint32_t wire_type, std::vector<T>& out, const char* name) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
+  if (wire_type == kWire) {
+    T v{};
+    if constexpr (sizeof(T) == 4) {
+      CAIRN_RETURN_IF_ERROR(r.read_float(v));
+    } else {
+      CAIRN_RETURN_IF_ERROR(r.read_double(v));
+    }
     out.push_back(v);
     return Status::ok();
   }
-  if (wire_type != kLengthDelimited) return invalid_model("bad wire type for a repeated integer field");
+  if (wire_type != kLengthDelimited) return invalid_model(std::string("bad wire type for a repeated ") + name + " field");
   std::span<const uint8_t> bytes;
-  CAIRN_RETURN_IF_ERROR(read_bytes(bytes));
-  Reader packed(bytes);
-  while (!packed.at_end()) {
-    int64_t v = 0;
-    CAIRN_RETURN_IF_ERROR(packed.read_int64(v));
-    out.push_back(v);
+  CAIRN_RETURN_IF_ERROR(r.read_bytes(bytes));
+  if (bytes.size() % sizeof(T) != 0) {
+    return invalid_model(std::string("packed ") + name + " field length is not a multiple of " +
+                         std::to_string(sizeof(T)));
   }
+  size_t old = out.size();
+  out.resize(old + bytes.size() / sizeof(T));
+  std::memcpy(out.data() + old, bytes.data(), bytes.size());
   return Status::ok();
+}
+
+}  // namespace
+
+Status Reader::read_repeated_int64(uint32_t wire_type, std::vector<int64_t>& out) {
+  return read_repeated_varint(*this, wire_type, out);
 }
 
 Status Reader::read_repeated_uint64(uint32_t wire_type, std::vector<uint64_t>& out) {
-  if (wire_type == kVarint) {
-    uint64_t v = 0;
-    CAIRN_RETURN_IF_ERROR(read_varint(v));
-    out.push_back(v);
-    return Status::ok();
-  }
-  if (wire_type != kLengthDelimited) return invalid_model("bad wire type for a repeated integer field");
-  std::span<const uint8_t> bytes;
-  CAIRN_RETURN_IF_ERROR(read_bytes(bytes));
-  Reader packed(bytes);
-  while (!packed.at_end()) {
-    uint64_t v = 0;
-    CAIRN_RETURN_IF_ERROR(packed.read_varint(v));
-    out.push_back(v);
-  }
-  return Status::ok();
+  return read_repeated_varint(*this, wire_type, out);
 }
 
 Status Reader::read_repeated_float(uint32_t wire_type, std::vector<float>& out) {
-  if (wire_type == kFixed32) {
-    float v = 0;
-    CAIRN_RETURN_IF_ERROR(read_float(v));
-    out.push_back(v);
-    return Status::ok();
-  }
-  if (wire_type != kLengthDelimited) return invalid_model("bad wire type for a repeated float field");
-  std::span<const uint8_t> bytes;
-  CAIRN_RETURN_IF_ERROR(read_bytes(bytes));
-  if (bytes.size() % 4 != 0) return invalid_model("packed float field length is not a multiple of 4");
-  size_t old = out.size();
-  out.resize(old + bytes.size() / 4);
-  std::memcpy(out.data() + old, bytes.data(), bytes.size());
-  return Status::ok();
+  return read_repeated_fixed<float, kFixed32>(*this, wire_type, out, "float");
 }
 
 Status Reader::read_repeated_double(uint32_t wire_type, std::vector<double>& out) {
-  if (wire_type == kFixed64) {
-    double v = 0;
-    CAIRN_RETURN_IF_ERROR(read_double(v));
-    out.push_back(v);
-    return Status::ok();
-  }
-  if (wire_type != kLengthDelimited) return invalid_model("bad wire type for a repeated double field");
-  std::span<const uint8_t> bytes;
-  CAIRN_RETURN_IF_ERROR(read_bytes(bytes));
-  if (bytes.size() % 8 != 0) return invalid_model("packed double field length is not a multiple of 8");
-  size_t old = out.size();
-  out.resize(old + bytes.size() / 8);
-  std::memcpy(out.data() + old, bytes.data(), bytes.size());
-  return Status::ok();
+  return read_repeated_fixed<double, kFixed64>(*this, wire_type, out, "double");
 }
 
 }  // namespace cairn::protobuf
