@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -51,8 +52,28 @@ struct OpRun {
   double flops = 0;
 };
 
-// Creates the kernel for node.op_type from the global registry, prepares and runs it.
-inline OpRun run_op(Node node, const std::vector<OpInput>& inputs, int64_t opset = 17, size_t num_outputs = 1) {
+inline Node make_node(const std::string& op, std::map<std::string, Attribute> attrs = {}) {
+  Node node;
+  node.op_type = op;
+  node.attributes = std::move(attrs);
+  return node;
+}
+
+// start, start + 1, ... (n values)
+inline std::vector<float> iota_floats(size_t n, float start = 0.0f) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = start + float(i);
+  return v;
+}
+
+inline void expect_all_near(const std::vector<float>& got, const std::vector<float>& want, float tol) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
+}
+
+// Creates the kernel for node.op_type from the global registry, prepares and runs it (on `pool` when given).
+inline OpRun run_op(Node node, const std::vector<OpInput>& inputs, int64_t opset = 17, size_t num_outputs = 1,
+                    ThreadPool* pool = nullptr) {
   OpRun result;
   node.inputs.clear();
   for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(inputs[i].present ? int(i) : -1);
@@ -97,6 +118,7 @@ inline OpRun run_op(Node node, const std::vector<OpInput>& inputs, int64_t opset
   run.inputs = in_refs;
   run.outputs = out_refs;
   run.scratch = scratch.data();
+  run.pool = pool;
   kernel->run(run);
   return result;
 }

@@ -18,52 +18,12 @@ namespace {
 
 using testing::attr_float;
 using testing::attr_int;
+using testing::expect_all_near;
+using testing::make_node;
 using testing::OpInput;
 using testing::random_floats;
 using testing::run_op;
 
-Node make_node(const std::string& op, std::map<std::string, Attribute> attrs = {}) {
-  Node node;
-  node.op_type = op;
-  node.attributes = std::move(attrs);
-  return node;
-}
-
-void expect_all_near(const std::vector<float>& got, const std::vector<float>& want, float tol) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
-}
-
-// Runs an already prepared-style op on a thread pool (run_op has none): same steps as testing::run_op.
-std::vector<float> run_on_pool(const Node& node_in, const std::vector<OpInput>& inputs, ThreadPool* pool,
-                               int64_t opset = 17) {
-  Node node = node_in;
-  node.name = "pooled";
-  node.inputs.clear();
-  for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(int(i));
-  node.outputs = {int(inputs.size())};
-  std::unique_ptr<Kernel> kernel = KernelRegistry::global().find(node.op_type)();
-  PrepareContext ctx{node, opset, {}};
-  for (const auto& in : inputs) {
-    InputInfo info;
-    info.present = in.present;
-    info.shape = in.shape;
-    info.constant = in.constant.get();
-    ctx.inputs.push_back(info);
-  }
-  std::vector<Shape> shapes(1);
-  EXPECT_TRUE(kernel->prepare(ctx, shapes).is_ok());
-  std::vector<TensorRef> in_refs;
-  for (const auto& in : inputs) in_refs.push_back({in.data.data(), &in.shape});
-  std::vector<float> out(size_t(shape_size(shapes[0])));
-  std::vector<MutableTensorRef> out_refs = {{out.data(), &shapes[0]}};
-  RunContext run;
-  run.inputs = in_refs;
-  run.outputs = out_refs;
-  run.pool = pool;
-  kernel->run(run);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Activations
@@ -438,11 +398,11 @@ TEST(BinaryOps, PoolGivesSameResultAsOneThread) {
   const std::vector<OpInput> inputs = {OpInput::runtime(sa, a), OpInput::runtime(sb, b)};
   Shape shape;
   const auto want = naive_binary("Sub", sa, a, sb, b, shape);
-  EXPECT_EQ(run_on_pool(make_node("Sub"), inputs, &pool), want);
+  EXPECT_EQ(run_op(make_node("Sub"), inputs, 17, 1, &pool).outputs[0].data, want);
   const std::vector<OpInput> same = {OpInput::runtime(sa, a), OpInput::runtime(sa, a)};
-  const auto doubled = run_on_pool(make_node("Add"), same, &pool);
+  const auto doubled = run_op(make_node("Add"), same, 17, 1, &pool).outputs[0].data;
   for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(doubled[i], a[i] + a[i]);
-  const auto relu = run_on_pool(make_node("Relu"), {OpInput::runtime(sa, a)}, &pool);
+  const auto relu = run_op(make_node("Relu"), {OpInput::runtime(sa, a)}, 17, 1, &pool).outputs[0].data;
   for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(relu[i], a[i] < 0 ? 0.0f : a[i]);
 }
 

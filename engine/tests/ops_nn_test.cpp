@@ -32,19 +32,6 @@ namespace {
 
 using namespace cairn::testing;
 
-Node make_node(const std::string& op, std::map<std::string, Attribute> attrs = {}) {
-  Node node;
-  node.op_type = op;
-  node.attributes = std::move(attrs);
-  return node;
-}
-
-std::vector<float> iota_floats(size_t n, float start = 0.0f) {
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = start + float(i);
-  return v;
-}
-
 double dot_tolerance(int64_t k, double abs_sum, double expected) {
   return 2.0 * double(k) * double(FLT_EPSILON) * abs_sum + 2.0 * double(FLT_EPSILON) * std::fabs(expected);
 }

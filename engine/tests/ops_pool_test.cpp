@@ -18,19 +18,6 @@ namespace {
 
 using namespace cairn::testing;
 
-Node make_node(const std::string& op, std::map<std::string, Attribute> attrs = {}) {
-  Node node;
-  node.op_type = op;
-  node.attributes = std::move(attrs);
-  return node;
-}
-
-std::vector<float> one_to(size_t n) {
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = float(i + 1);
-  return v;
-}
-
 void expect_near_all(const OpRun& run, const Shape& shape, const std::vector<float>& expected, float tol = 1e-5f) {
   ASSERT_TRUE(run.status.is_ok()) << run.status.message();
   ASSERT_EQ(run.outputs[0].shape, shape);
@@ -39,8 +26,8 @@ void expect_near_all(const OpRun& run, const Shape& shape, const std::vector<flo
 }
 
 TEST(MaxPool, OnnxExamples) {
-  const auto x16 = OpInput::runtime({1, 1, 4, 4}, one_to(16));
-  const auto x25 = OpInput::runtime({1, 1, 5, 5}, one_to(25));
+  const auto x16 = OpInput::runtime({1, 1, 4, 4}, iota_floats(16, 1.0f));
+  const auto x25 = OpInput::runtime({1, 1, 5, 5}, iota_floats(25, 1.0f));
   expect_near_all(run_op(make_node("MaxPool", {{"kernel_shape", attr_ints({3, 3})}, {"strides", attr_ints({2, 2})},
                                                {"ceil_mode", attr_int(1)}}),
                          {x16}),
@@ -53,7 +40,7 @@ TEST(MaxPool, OnnxExamples) {
                          {x25}),
                   {1, 1, 3, 3}, {7, 9, 10, 17, 19, 20, 22, 24, 25});
   // Odd total padding (kernel 2, stride 1): at the end for SAME_UPPER, at the beginning for SAME_LOWER.
-  const auto x5 = OpInput::runtime({1, 1, 5}, one_to(5));
+  const auto x5 = OpInput::runtime({1, 1, 5}, iota_floats(5, 1.0f));
   expect_near_all(run_op(make_node("MaxPool", {{"kernel_shape", attr_ints({2})}, {"auto_pad", attr_string("SAME_UPPER")}}),
                          {x5}),
                   {1, 1, 5}, {2, 3, 4, 5, 5});
@@ -67,8 +54,8 @@ TEST(MaxPool, OnnxExamples) {
 }
 
 TEST(AveragePool, OnnxExamples) {
-  const auto x16 = OpInput::runtime({1, 1, 4, 4}, one_to(16));
-  const auto x25 = OpInput::runtime({1, 1, 5, 5}, one_to(25));
+  const auto x16 = OpInput::runtime({1, 1, 4, 4}, iota_floats(16, 1.0f));
+  const auto x25 = OpInput::runtime({1, 1, 5, 5}, iota_floats(25, 1.0f));
   expect_near_all(run_op(make_node("AveragePool", {{"kernel_shape", attr_ints({3, 3})}, {"strides", attr_ints({2, 2})},
                                                    {"ceil_mode", attr_int(1)}}),
                          {x16}),
@@ -92,7 +79,7 @@ TEST(AveragePool, CeilModeWindowPastTheEndPaddingIsNotCounted) {
   // x = 1..6, kernel 3, stride 2, pads 1/1, ceil_mode: windows start at -1, 1, 3, 5 (4 outputs: the last
   // starts inside the input). The last window covers 6, the end pad and one position past it: with
   // count_include_pad it divides by 2 (the overhang does not count), without by 1.
-  const auto x = OpInput::runtime({1, 1, 6}, one_to(6));
+  const auto x = OpInput::runtime({1, 1, 6}, iota_floats(6, 1.0f));
   std::map<std::string, Attribute> attrs{{"kernel_shape", attr_ints({3})},
                                          {"strides", attr_ints({2})},
                                          {"pads", attr_ints({1, 1})},
@@ -105,7 +92,7 @@ TEST(AveragePool, CeilModeWindowPastTheEndPaddingIsNotCounted) {
   // windows at 0 and 2, not 4.
   expect_near_all(run_op(make_node("MaxPool", {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})},
                                                {"pads", attr_ints({0, 1})}, {"ceil_mode", attr_int(1)}}),
-                         {OpInput::runtime({1, 1, 4}, one_to(4))}),
+                         {OpInput::runtime({1, 1, 4}, iota_floats(4, 1.0f))}),
                   {1, 1, 2}, {2, 4});
 }
 
@@ -241,7 +228,7 @@ TEST(Pool, MatchesNaiveOnRandomShapes) {
 }
 
 TEST(Pool, RejectsInvalidAndUnsupported) {
-  const auto x = OpInput::runtime({1, 1, 4, 4}, one_to(16));
+  const auto x = OpInput::runtime({1, 1, 4, 4}, iota_floats(16, 1.0f));
   auto indices = run_op(make_node("MaxPool", {{"kernel_shape", attr_ints({2, 2})}}), {x}, 17, 2);
   EXPECT_EQ(indices.status.code(), StatusCode::kUnsupported);
   EXPECT_NE(indices.status.message().find("Indices"), std::string::npos);

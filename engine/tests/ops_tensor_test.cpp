@@ -19,27 +19,12 @@ using testing::attr_floats;
 using testing::attr_int;
 using testing::attr_ints;
 using testing::attr_string;
+using testing::expect_all_near;
+using testing::iota_floats;
+using testing::make_node;
 using testing::OpInput;
 using testing::random_floats;
 using testing::run_op;
-
-Node make_node(const std::string& op, std::map<std::string, Attribute> attrs = {}) {
-  Node node;
-  node.op_type = op;
-  node.attributes = std::move(attrs);
-  return node;
-}
-
-void expect_all_near(const std::vector<float>& got, const std::vector<float>& want, float tol) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "at " << i;
-}
-
-std::vector<float> iota(size_t n, float start = 0) {
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = start + float(i);
-  return v;
-}
 
 bool contains(const Status& s, const std::string& text) { return s.message().find(text) != std::string::npos; }
 
@@ -66,7 +51,7 @@ TEST(TensorConcat, AlongEachAxis) {
 TEST(TensorConcat, ChannelsOfDifferentSizesAndConstants) {
   // 1x1x2x2 ++ 1x2x2x2 (a constant) ++ 1x0x2x2 along channels.
   auto r = run_op(make_node("Concat", {{"axis", attr_int(1)}}),
-                  {OpInput::runtime({1, 1, 2, 2}, iota(4)), OpInput::const_floats({1, 2, 2, 2}, iota(8, 100)),
+                  {OpInput::runtime({1, 1, 2, 2}, iota_floats(4)), OpInput::const_floats({1, 2, 2, 2}, iota_floats(8, 100)),
                    OpInput::runtime({1, 0, 2, 2}, {})});
   ASSERT_TRUE(r.status.is_ok()) << r.status.message();
   EXPECT_EQ(r.outputs[0].shape, (Shape{1, 3, 2, 2}));
@@ -75,20 +60,20 @@ TEST(TensorConcat, ChannelsOfDifferentSizesAndConstants) {
 
 TEST(TensorConcat, Errors) {
   auto r = run_op(make_node("Concat", {{"axis", attr_int(1)}}),
-                  {OpInput::runtime({2, 2}, iota(4)), OpInput::runtime({3, 2}, iota(6))});
+                  {OpInput::runtime({2, 2}, iota_floats(4)), OpInput::runtime({3, 2}, iota_floats(6))});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   EXPECT_TRUE(contains(r.status, "cannot concatenate 2x2 with 3x2 along axis 1")) << r.status.message();
-  r = run_op(make_node("Concat", {{"axis", attr_int(2)}}), {OpInput::runtime({2, 2}, iota(4))});
+  r = run_op(make_node("Concat", {{"axis", attr_int(2)}}), {OpInput::runtime({2, 2}, iota_floats(4))});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Concat", {{"axis", attr_int(-3)}}), {OpInput::runtime({2, 2}, iota(4))});
+  r = run_op(make_node("Concat", {{"axis", attr_int(-3)}}), {OpInput::runtime({2, 2}, iota_floats(4))});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Concat"), {OpInput::runtime({2, 2}, iota(4))});  // axis is required
-  EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Concat", {{"axis", attr_int(0)}}),
-             {OpInput::runtime({2}, iota(2)), OpInput::runtime({2, 1}, iota(2))});
+  r = run_op(make_node("Concat"), {OpInput::runtime({2, 2}, iota_floats(4))});  // axis is required
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   r = run_op(make_node("Concat", {{"axis", attr_int(0)}}),
-             {OpInput::runtime({2}, iota(2)), OpInput::const_ints({2}, {1, 2})});
+             {OpInput::runtime({2}, iota_floats(2)), OpInput::runtime({2, 1}, iota_floats(2))});
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
+  r = run_op(make_node("Concat", {{"axis", attr_int(0)}}),
+             {OpInput::runtime({2}, iota_floats(2)), OpInput::const_ints({2}, {1, 2})});
   EXPECT_EQ(r.status.code(), StatusCode::kUnsupported);
 }
 
@@ -96,7 +81,7 @@ TEST(TensorConcat, Errors) {
 // Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout
 
 TEST(TensorReshape, ZeroCopiesAndMinusOneInfers) {
-  const auto x = iota(24);
+  const auto x = iota_floats(24);
   auto r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3, 4}, x), OpInput::const_ints({3}, {0, -1, 2})});
   ASSERT_TRUE(r.status.is_ok()) << r.status.message();
   EXPECT_EQ(r.outputs[0].shape, (Shape{2, 6, 2}));
@@ -128,36 +113,36 @@ TEST(TensorReshape, AllowZero) {
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   // Before opset 14 the attribute does not exist: 0 copies.
   r = run_op(make_node("Reshape", {{"allowzero", attr_int(1)}}),
-             {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({2}, {0, 3})}, 13);
+             {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({2}, {0, 3})}, 13);
   ASSERT_TRUE(r.status.is_ok());
   EXPECT_EQ(r.outputs[0].shape, (Shape{2, 3}));
 }
 
 TEST(TensorReshape, Errors) {
-  auto r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({2}, {4, 2})});
+  auto r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({2}, {4, 2})});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   EXPECT_TRUE(contains(r.status, "Reshape of 2x3 to 4x2: 6 elements vs 8")) << r.status.message();
-  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({2}, {-1, -1})});
+  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({2}, {-1, -1})});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({2}, {4, -1})});
+  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({2}, {4, -1})});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({2}, {-2, 3})});
+  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({2}, {-2, 3})});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Reshape"), {OpInput::runtime({6}, iota(6)), OpInput::const_ints({2}, {2, 0})});  // 0 past rank
+  r = run_op(make_node("Reshape"), {OpInput::runtime({6}, iota_floats(6)), OpInput::const_ints({2}, {2, 0})});  // 0 past rank
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
-  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota(6)), OpInput::runtime({2}, {3, 2})});
+  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::runtime({2}, {3, 2})});
   EXPECT_EQ(r.status.code(), StatusCode::kUnsupported);
   EXPECT_TRUE(contains(r.status, "'shape' input must be a constant known at load time")) << r.status.message();
-  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota(6))});
+  r = run_op(make_node("Reshape"), {OpInput::runtime({2, 3}, iota_floats(6))});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   // Huge target dims are refused without overflow.
   r = run_op(make_node("Reshape"),
-             {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({3}, {int64_t{1} << 40, int64_t{1} << 40, 0})});
+             {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({3}, {int64_t{1} << 40, int64_t{1} << 40, 0})});
   EXPECT_FALSE(r.status.is_ok());
 }
 
 TEST(TensorFlatten, Axes) {
-  const auto x = iota(24);
+  const auto x = iota_floats(24);
   auto r = run_op(make_node("Flatten"), {OpInput::runtime({2, 3, 4}, x)});
   ASSERT_TRUE(r.status.is_ok());
   EXPECT_EQ(r.outputs[0].shape, (Shape{2, 12}));
@@ -175,7 +160,7 @@ TEST(TensorFlatten, Axes) {
 }
 
 TEST(TensorSqueeze, AttributeBeforeOpset13InputAfter) {
-  const auto x = iota(6);
+  const auto x = iota_floats(6);
   auto r = run_op(make_node("Squeeze", {{"axes", attr_ints({0, 3})}}), {OpInput::runtime({1, 2, 3, 1}, x)}, 11);
   ASSERT_TRUE(r.status.is_ok()) << r.status.message();
   EXPECT_EQ(r.outputs[0].shape, (Shape{2, 3}));
@@ -189,7 +174,7 @@ TEST(TensorSqueeze, AttributeBeforeOpset13InputAfter) {
 }
 
 TEST(TensorSqueeze, Errors) {
-  const auto x = iota(6);
+  const auto x = iota_floats(6);
   auto r = run_op(make_node("Squeeze"), {OpInput::runtime({1, 2, 3}, x), OpInput::const_ints({1}, {1})}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   EXPECT_TRUE(contains(r.status, "cannot squeeze axis 1 of size 2 in 1x2x3")) << r.status.message();
@@ -202,7 +187,7 @@ TEST(TensorSqueeze, Errors) {
 }
 
 TEST(TensorUnsqueeze, AttributeBeforeOpset13InputAfter) {
-  const auto x = iota(6);
+  const auto x = iota_floats(6);
   auto r = run_op(make_node("Unsqueeze", {{"axes", attr_ints({0, 3})}}), {OpInput::runtime({2, 3}, x)}, 11);
   ASSERT_TRUE(r.status.is_ok()) << r.status.message();
   EXPECT_EQ(r.outputs[0].shape, (Shape{1, 2, 3, 1}));
@@ -216,7 +201,7 @@ TEST(TensorUnsqueeze, AttributeBeforeOpset13InputAfter) {
 }
 
 TEST(TensorUnsqueeze, Errors) {
-  const auto x = iota(6);
+  const auto x = iota_floats(6);
   auto r = run_op(make_node("Unsqueeze"), {OpInput::runtime({2, 3}, x), OpInput::const_ints({2}, {1, 1})}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   r = run_op(make_node("Unsqueeze"), {OpInput::runtime({2, 3}, x), OpInput::const_ints({1}, {3})}, 13);
@@ -278,10 +263,10 @@ TEST(TensorTranspose, DefaultReversesAxes) {
   ASSERT_TRUE(r.status.is_ok());
   EXPECT_EQ(r.outputs[0].shape, (Shape{3, 2}));
   expect_all_near(r.outputs[0].data, {1, 4, 2, 5, 3, 6}, 0);
-  r = run_op(make_node("Transpose"), {OpInput::runtime({2, 3, 4}, iota(24))});
+  r = run_op(make_node("Transpose"), {OpInput::runtime({2, 3, 4}, iota_floats(24))});
   ASSERT_TRUE(r.status.is_ok());
   EXPECT_EQ(r.outputs[0].shape, (Shape{4, 3, 2}));
-  EXPECT_EQ(r.outputs[0].data, naive_transpose({2, 3, 4}, iota(24), {2, 1, 0}));
+  EXPECT_EQ(r.outputs[0].data, naive_transpose({2, 3, 4}, iota_floats(24), {2, 1, 0}));
 }
 
 TEST(TensorTranspose, RandomPermutationsMatchNaive) {
@@ -312,7 +297,7 @@ TEST(TensorTranspose, RandomPermutationsMatchNaive) {
 }
 
 TEST(TensorTranspose, RejectsBadPerm) {
-  const auto x = iota(24);
+  const auto x = iota_floats(24);
   for (const std::vector<int64_t>& perm : std::vector<std::vector<int64_t>>{{0, 0, 1}, {0, 1}, {0, 1, 3}, {-1, 0, 1}}) {
     auto r = run_op(make_node("Transpose", {{"perm", attr_ints(perm)}}), {OpInput::runtime({2, 3, 4}, x)});
     EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
@@ -377,7 +362,7 @@ TEST(PadOp, ReflectAndEdge) {
   ASSERT_TRUE(r.status.is_ok());
   expect_all_near(r.outputs[0].data, {1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2}, 0);
   r = run_op(make_node("Pad", {{"mode", attr_string("reflect")}}),
-             {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({4}, {1, 1, 1, 1})}, 13);
+             {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({4}, {1, 1, 1, 1})}, 13);
   ASSERT_TRUE(r.status.is_ok());
   EXPECT_EQ(r.outputs[0].shape, (Shape{4, 5}));
   expect_all_near(r.outputs[0].data, {4, 3, 4, 5, 4, 1, 0, 1, 2, 1, 4, 3, 4, 5, 4, 1, 0, 1, 2, 1}, 0);
@@ -389,7 +374,7 @@ TEST(PadOp, ReflectAndEdge) {
 
 TEST(PadOp, NegativePadsCrop) {
   // 3x4, crop one column at the start, pad one at the end, crop the last row.
-  auto r = run_op(make_node("Pad"), {OpInput::runtime({3, 4}, iota(12)), OpInput::const_ints({4}, {0, -1, -1, 1})}, 13);
+  auto r = run_op(make_node("Pad"), {OpInput::runtime({3, 4}, iota_floats(12)), OpInput::const_ints({4}, {0, -1, -1, 1})}, 13);
   ASSERT_TRUE(r.status.is_ok()) << r.status.message();
   EXPECT_EQ(r.outputs[0].shape, (Shape{2, 4}));
   expect_all_near(r.outputs[0].data, {1, 2, 3, 0, 5, 6, 7, 0}, 0);
@@ -419,7 +404,7 @@ TEST(PadOp, Opset18Axes) {
 }
 
 TEST(PadOp, Errors) {
-  const auto x = iota(6);
+  const auto x = iota_floats(6);
   auto r = run_op(make_node("Pad"), {OpInput::runtime({2, 3}, x), OpInput::const_ints({2}, {1, 1})}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
   EXPECT_TRUE(contains(r.status, "'pads' has 2 values; expected 4")) << r.status.message();
@@ -435,14 +420,14 @@ TEST(PadOp, Errors) {
 
 TEST(PadOp, RefusesHugeOutput) {
   auto r = run_op(make_node("Pad"),
-                  {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({4}, {0, 0, int64_t{1} << 40, 0})}, 13);
+                  {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({4}, {0, 0, int64_t{1} << 40, 0})}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kResourceLimit);
   EXPECT_TRUE(contains(r.status, "exceed the limit")) << r.status.message();
   r = run_op(make_node("Pad"),
-             {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({4}, {1 << 20, 0, 1 << 20, 1 << 20})}, 13);
+             {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({4}, {1 << 20, 0, 1 << 20, 1 << 20})}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kResourceLimit);
   EXPECT_TRUE(contains(r.status, "elements")) << r.status.message();
-  r = run_op(make_node("Pad"), {OpInput::runtime({2, 3}, iota(6)), OpInput::const_ints({4}, {INT64_MIN, 0, 0, 0})}, 13);
+  r = run_op(make_node("Pad"), {OpInput::runtime({2, 3}, iota_floats(6)), OpInput::const_ints({4}, {INT64_MIN, 0, 0, 0})}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidModel);
 }
 
@@ -451,7 +436,7 @@ TEST(PadOp, RefusesHugeOutput) {
 
 OpInput data_2x2() { return OpInput::runtime({1, 1, 2, 2}, {1, 2, 3, 4}); }
 OpInput data_2x4() { return OpInput::runtime({1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}); }
-OpInput data_4x4() { return OpInput::runtime({1, 1, 4, 4}, iota(16, 1)); }
+OpInput data_4x4() { return OpInput::runtime({1, 1, 4, 4}, iota_floats(16, 1)); }
 OpInput scales(const std::vector<float>& s) { return OpInput::const_floats({int64_t(s.size())}, s); }
 OpInput sizes(const std::vector<int64_t>& s) { return OpInput::const_ints({int64_t(s.size())}, s); }
 
@@ -768,7 +753,7 @@ TEST(ResizeOp, Errors) {
 }
 
 TEST(ResizeOp, RefusesHugeOutput) {
-  auto r = resize({}, {OpInput::runtime({1, 1, 100, 100}, iota(10000)), OpInput::absent(), scales({1, 1, 1e6f, 1e6f})});
+  auto r = resize({}, {OpInput::runtime({1, 1, 100, 100}, iota_floats(10000)), OpInput::absent(), scales({1, 1, 1e6f, 1e6f})});
   EXPECT_EQ(r.status.code(), StatusCode::kResourceLimit);
   EXPECT_TRUE(contains(r.status, "elements")) << r.status.message();
   r = resize({}, {data_2x2(), OpInput::absent(), scales({1, 1, 1e30f, 1})});
