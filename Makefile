@@ -4,7 +4,8 @@ JOBS ?= $(shell nproc)
 
 .PHONY: demo test deps build build-asan test-release test-asan clean
 
-## make demo: install what is missing, build, and run the engine on a sample model through the CLI.
+## make demo: install what is missing, build, run the engine on a sample model through the CLI, then serve the sample
+## study and the viewer from Orthanc (DICOMweb + the Cairn plugin) on 127.0.0.1:8642 until Ctrl-C.
 demo: build
 	@scripts/demo.sh build/release
 
