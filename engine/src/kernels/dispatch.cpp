@@ -15,7 +15,11 @@ const WinogradTransform kF4Scalar{"winograd_f32_f4x4_3x3__scalar", 4, winograd_f
 const WinogradTransform kF2Scalar{"winograd_f32_f2x2_3x3__scalar", 2, winograd_f32_f2x2_3x3_input__scalar,
                                   winograd_f32_f2x2_3x3_output__scalar};
 
+const DirectConvMicrokernel kConvScalar{"conv_f32_4x16__scalar", 4, 16, conv_f32_4x16__scalar};
+
 #if defined(__x86_64__)
+const DirectConvMicrokernel kConvAvx2{"conv_f32_6x16__avx2_fma", 6, 16, conv_f32_6x16__avx2_fma};
+const DirectConvMicrokernel kConvAvx512{"conv_f32_8x32__avx512f", 8, 32, conv_f32_8x32__avx512f};
 const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
 const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
 const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f32_f4x4_3x3_input__avx2_fma,
@@ -36,7 +40,8 @@ KernelSet choose_kernels() {
   const char* env = std::getenv("CAIRN_KERNELS");
   const bool reference = env != nullptr && (std::strcmp(env, "reference") == 0 || std::strcmp(env, "ref") == 0);
   if (reference) return reference_kernels();
-  KernelSet set{&gemm_scalar_microkernel(), true, "scalar", &kF4Scalar, &kF2Scalar};
+  KernelSet set{&gemm_scalar_microkernel(), true, "scalar", &kF4Scalar, &kF2Scalar, &kConvScalar,
+                depthwise_conv_f32__scalar};
 #if defined(__x86_64__)
   const bool cap_avx2 = env != nullptr && std::strcmp(env, "avx2") == 0;
   if (cpu_has_avx512f() && !cap_avx2) {
@@ -44,11 +49,15 @@ KernelSet choose_kernels() {
     set.isa = "avx512f";
     set.winograd_f4 = &kF4Avx512;
     set.winograd_f2 = &kF2Avx512;
+    set.direct_conv = &kConvAvx512;
+    set.depthwise = depthwise_conv_f32__avx512f;
   } else if (cpu_has_avx2_fma()) {
     set.gemm = &kAvx2_6x16;
     set.isa = "avx2+fma";
     set.winograd_f4 = &kF4Avx2;
     set.winograd_f2 = &kF2Avx2;
+    set.direct_conv = &kConvAvx2;
+    set.depthwise = depthwise_conv_f32__avx2_fma;
   }
 #endif
   return set;
@@ -74,6 +83,24 @@ std::vector<const GemmMicrokernel*> supported_gemm_microkernels() {
 #if defined(__x86_64__)
   if (cpu_has_avx2_fma()) list.push_back(&kAvx2_6x16);
   if (cpu_has_avx512f()) list.push_back(&kAvx512_8x32);
+#endif
+  return list;
+}
+
+std::vector<const DirectConvMicrokernel*> supported_direct_conv_microkernels() {
+  std::vector<const DirectConvMicrokernel*> list{&kConvScalar};
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) list.push_back(&kConvAvx2);
+  if (cpu_has_avx512f()) list.push_back(&kConvAvx512);
+#endif
+  return list;
+}
+
+std::vector<DepthwiseKernel> supported_depthwise_kernels() {
+  std::vector<DepthwiseKernel> list{{"depthwise_conv_f32__scalar", depthwise_conv_f32__scalar}};
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) list.push_back({"depthwise_conv_f32__avx2_fma", depthwise_conv_f32__avx2_fma});
+  if (cpu_has_avx512f()) list.push_back({"depthwise_conv_f32__avx512f", depthwise_conv_f32__avx512f});
 #endif
   return list;
 }

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "kernels/direct_conv.hpp"
 #include "kernels/gemm_microkernel.hpp"
 #include "kernels/winograd_transforms.hpp"
 
@@ -18,6 +19,15 @@ struct KernelSet {
   // Winograd transforms for this ISA (null: the scalar ones).
   const WinogradTransform* winograd_f4 = nullptr;
   const WinogradTransform* winograd_f2 = nullptr;
+  // Direct convolutions (kernels/direct_conv.hpp); null in reference mode, where im2col + GEMM does everything.
+  const DirectConvMicrokernel* direct_conv = nullptr;
+  DepthwiseConvFn depthwise = nullptr;
+};
+
+// A depthwise kernel with its name, for tests and benchmarks.
+struct DepthwiseKernel {
+  const char* name;
+  DepthwiseConvFn fn;
 };
 
 // The set operators use: chosen at the first call (thread-safe), unless overridden for a test.
@@ -26,6 +36,9 @@ const KernelSet& active_kernels();
 const KernelSet& reference_kernels();
 // Every GEMM micro-kernel this CPU can run, the scalar one first (for tests and benchmarks).
 std::vector<const GemmMicrokernel*> supported_gemm_microkernels();
+// Every direct convolution micro-kernel and depthwise kernel this CPU can run, the scalar one first.
+std::vector<const DirectConvMicrokernel*> supported_direct_conv_microkernels();
+std::vector<DepthwiseKernel> supported_depthwise_kernels();
 // Every Winograd transform this CPU can run for outputs tiles of `tile` (4 or 2), the scalar one first.
 std::vector<const WinogradTransform*> supported_winograd_transforms(int64_t tile);
 // The transform of `set` for `tile`, or the scalar one.

@@ -12,6 +12,7 @@
 
 #include "kernels/dispatch.hpp"
 #include "kernels/ref/gemm_ref.hpp"
+#include "ops/conv_direct.hpp"
 #include "ops/conv_winograd.hpp"
 #include "ops/kernel.hpp"
 #include "runtime/thread_pool.hpp"
@@ -63,10 +64,16 @@ void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivatio
 void parallel_units(const RunContext& ctx, int threads, int64_t count, double flops_per_unit,
                     const std::function<void(int slot, int64_t begin, int64_t end)>& body) {
   const int pool_threads = ctx.pool != nullptr ? ctx.pool->size() : 1;
-  const int64_t t = std::max<int64_t>(1, std::min<int64_t>({threads, pool_threads, count}));
-  // About 16 waves per operator: fine enough for progress and cancellation, coarse enough that waking the pool
-  // (tens of microseconds) stays negligible.
-  const int64_t per_thread = std::max<int64_t>(1, (count + 16 * t - 1) / (16 * t));
+  // About 16 waves per operator: fine enough for progress and cancellation. Waking the pool costs tens of
+  // microseconds: below kMinParallelFlops the calling thread does everything (the depthwise and pointwise layers
+  // of a small network take 10-40 us each), and with threads a wave is at least kMinWaveFlops.
+  constexpr double kMinParallelFlops = 2e6;
+  constexpr double kMinWaveFlops = 4e6;
+  const double total_flops = double(count) * flops_per_unit;
+  const int64_t usable = total_flops < kMinParallelFlops ? 1 : std::min(threads, pool_threads);
+  const int64_t t = std::max<int64_t>(1, std::min<int64_t>(usable, count));
+  const int64_t waves = t == 1 ? 16 : std::clamp<int64_t>(int64_t(total_flops / kMinWaveFlops), 1, 16);
+  const int64_t per_thread = std::max<int64_t>(1, (count + waves * t - 1) / (waves * t));
   const int64_t wave = per_thread * t;
   for (int64_t w0 = 0; w0 < count; w0 += wave) {
     if (ctx.cancelled()) return;
@@ -224,7 +231,8 @@ class ConvKernel final : public Kernel {
   double flops() const override { return flops_; }
   size_t scratch_floats() const override { return scratch_floats_; }
   size_t packed_bytes() const override {
-    return packed_weights_.size() * sizeof(float) + (winograd_ ? winograd_->packed_bytes() : 0);
+    return packed_weights_.size() * sizeof(float) + (winograd_ ? winograd_->packed_bytes() : 0) +
+           (row_buffer_ ? row_buffer_->packed_bytes() : 0);
   }
   void run(const RunContext& ctx) const override;
 
@@ -232,6 +240,8 @@ class ConvKernel final : public Kernel {
   void pack_weights(const float* w, float* packed) const;
 
   std::unique_ptr<WinogradConv> winograd_;  // 3x3 stride-1 layers where it pays (conv_winograd.hpp)
+  std::unique_ptr<DepthwiseConv> depthwise_;  // one input channel per group (conv_direct.hpp)
+  std::unique_ptr<RowBufferConv> row_buffer_;  // the other layers with constant weights except 1x1 (conv_direct.hpp)
   SpatialGeometry geometry_;
   int64_t batch_ = 0;
   int64_t in_channels_ = 0;
@@ -353,8 +363,11 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   scratch_floats_ = slot_floats_ * size_t(threads_);
   packed_weights_.clear();
   winograd_.reset();
+  depthwise_.reset();
+  row_buffer_.reset();
+  const kernels::KernelSet& set = kernels::active_kernels();
   const int64_t winograd_tile =
-      kernels::active_kernels().fast_paths && weights_constant_ && WinogradConv::supports(geometry_, group_)
+      set.fast_paths && weights_constant_ && WinogradConv::supports(geometry_, group_)
           ? WinogradConv::choose_tile(geometry_, in_channels_, out_channels_)
           : 0;
   const bool winograd =
@@ -368,6 +381,16 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
                                                kernels::winograd_transform(kernels::active_kernels(), winograd_tile),
                                                threads_);
     scratch_floats_ = winograd_->scratch_floats();
+  } else if (set.fast_paths && set.depthwise != nullptr && DepthwiseConv::supports(in_channels_, group_)) {
+    depthwise_ = std::make_unique<DepthwiseConv>(geometry_, batch_, in_channels_, out_channels_, set.depthwise,
+                                                 threads_);
+    scratch_floats_ = depthwise_->scratch_floats();
+  } else if (set.fast_paths && set.direct_conv != nullptr && weights_constant_ && !pointwise_ &&
+             RowBufferConv::supports(geometry_, in_channels_, group_, *set.direct_conv) &&
+             checked_element_count({group_, out_channels_ + set.direct_conv->mr, k_}, ctx.max_elements).is_ok()) {
+    row_buffer_ = std::make_unique<RowBufferConv>(geometry_, batch_, in_channels_, out_channels_, group_,
+                                                  w_const->floats.data(), *set.direct_conv, threads_);
+    scratch_floats_ = row_buffer_->scratch_floats();
   } else if (weights_constant_) {
     packed_weights_.assign(size_t(*packed_count), 0.0f);
     pack_weights(w_const->floats.data(), packed_weights_.data());
@@ -398,14 +421,22 @@ void ConvKernel::pack_weights(const float* w, float* packed) const {
 void ConvKernel::run(const RunContext& ctx) const {
   const float* x = ctx.inputs[0].data;
   float* y = ctx.outputs[0].data;
+  const float* bias = nullptr;
+  if (has_bias_) bias = bias_.empty() ? ctx.inputs[2].data : bias_.data();
+  if (depthwise_) {
+    depthwise_->run(ctx, x, ctx.inputs[1].data, y, bias, activation_);
+    return;
+  }
+  if (row_buffer_) {
+    row_buffer_->run(ctx, x, y, bias, activation_);
+    return;
+  }
   const float* packed = packed_weights_.data();
   if (!weights_constant_) {
     float* runtime_packed = ctx.scratch + slot_floats_ * size_t(threads_);
     pack_weights(ctx.inputs[1].data, runtime_packed);
     packed = runtime_packed;
   }
-  const float* bias = nullptr;
-  if (has_bias_) bias = bias_.empty() ? ctx.inputs[2].data : bias_.data();
   if (winograd_) {
     winograd_->run(ctx, x, y, bias, activation_);
     return;

@@ -110,12 +110,58 @@ Status PoolKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   return Status::ok();
 }
 
+// MaxPool row by row: each output row starts at lowest(); every tap (td, th, tw) whose input row exists takes the
+// maximum over the outputs whose input column exists, a loop the compiler vectorizes over the row. Same result as
+// the window-by-window loop below: the maximum of the taps inside the input, NaNs skipped.
+void max_pool_rows(const SpatialGeometry& g, const float* __restrict xp, float* __restrict yp) {
+  const int64_t s = g.stride[2];
+  for (int64_t od = 0; od < g.out[0]; ++od) {
+    const AxisWindow wd = axis_window(g, 0, od);
+    for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+      const AxisWindow wh = axis_window(g, 1, oh);
+      float* __restrict row = yp + (od * g.out[1] + oh) * g.out[2];
+      for (int64_t ow = 0; ow < g.out[2]; ++ow) row[ow] = std::numeric_limits<float>::lowest();
+      for (int64_t td = wd.first; td < wd.last; ++td) {
+        const int64_t iz = wd.start + td * g.dilation[0];
+        for (int64_t th = wh.first; th < wh.last; ++th) {
+          const float* __restrict xrow = xp + (iz * g.in[1] + wh.start + th * g.dilation[1]) * g.in[2];
+          for (int64_t tw = 0; tw < g.kernel[2]; ++tw) {
+            // Input column base + ow * s exists for ow in [ow0, ow1).
+            const int64_t base = tw * g.dilation[2] - g.pad_begin[2];
+            const int64_t ow0 = std::min(g.out[2], base >= 0 ? 0 : (-base + s - 1) / s);
+            const int64_t ow1 = std::clamp<int64_t>(base >= g.in[2] ? 0 : (g.in[2] - base + s - 1) / s, ow0, g.out[2]);
+            if (s == 1) {
+              const float* __restrict xs = xrow + base;
+              for (int64_t ow = ow0; ow < ow1; ++ow) row[ow] = xs[ow] > row[ow] ? xs[ow] : row[ow];
+            } else if (s == 2) {
+              const float* __restrict xs = xrow + base;
+              for (int64_t ow = ow0; ow < ow1; ++ow) row[ow] = xs[2 * ow] > row[ow] ? xs[2 * ow] : row[ow];
+            } else {
+              for (int64_t ow = ow0; ow < ow1; ++ow) {
+                const float v = xrow[base + ow * s];
+                row[ow] = v > row[ow] ? v : row[ow];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 void PoolKernel::run(const RunContext& ctx) const {
   const SpatialGeometry& g = geometry_;
   const float* x = ctx.inputs[0].data;
   float* y = ctx.outputs[0].data;
   const int64_t in_size = g.in_size();
   const int64_t out_size = g.out_size();
+  if (kind_ == PoolKind::kMax) {
+    for (int64_t p = 0; p < planes_; ++p) {
+      if (ctx.cancelled()) return;
+      max_pool_rows(g, x + p * in_size, y + p * out_size);
+    }
+    return;
+  }
   for (int64_t p = 0; p < planes_; ++p) {
     if (ctx.cancelled()) return;
     const float* xp = x + p * in_size;

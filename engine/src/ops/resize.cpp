@@ -401,6 +401,17 @@ class ResizeKernel : public Kernel {
             dst[j] = src[t.i0] * t.w0 + src[t.i1] * t.w1;
           }
         }
+      } else if (corners.size() == 2) {
+        // Bilinear: both input rows in one pass over the tap table (the common case, and half the loads).
+        const float* a = in + corners[0].first;
+        const float* b = in + corners[1].first;
+        const float wa = corners[0].second;
+        const float wb = corners[1].second;
+        for (int64_t j = 0; j < width; ++j) {
+          const Tap& t = last_taps_[size_t(j)];
+          const float va = wa * (a[t.i0] * t.w0 + a[t.i1] * t.w1);
+          dst[j] = va + wb * (b[t.i0] * t.w0 + b[t.i1] * t.w1);
+        }
       } else {
         std::fill(dst, dst + width, 0.0f);
         for (const auto& c : corners) {

@@ -1,6 +1,8 @@
 #include "runtime/plan.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -56,6 +58,51 @@ Result<std::vector<ConstTensor>> run_on_constants(const Kernel& kernel, const st
   std::free(scratch);
   return outs;
 }
+
+// CAIRN_PROFILE=1: wall time per node over every run of the process, printed to stderr at exit (slowest first).
+// For finding what dominates a model; off, it costs one branch per node.
+class NodeProfile {
+ public:
+  static NodeProfile* get() {
+    static NodeProfile* profile = std::getenv("CAIRN_PROFILE") != nullptr ? new NodeProfile : nullptr;
+    return profile;
+  }
+  void add(const Node& node, double seconds) {
+    for (Entry& e : entries_) {
+      if (e.node == &node) {
+        e.seconds += seconds;
+        ++e.calls;
+        return;
+      }
+    }
+    entries_.push_back({&node, node.describe(), seconds, 1});
+  }
+
+ private:
+  struct Entry {
+    const Node* node;
+    std::string name;
+    double seconds;
+    int64_t calls;
+  };
+  NodeProfile() {
+    std::atexit([] { get()->print(); });
+  }
+  void print() {
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.seconds > b.seconds;
+    });
+    double total = 0;
+    for (const Entry& e : entries_) total += e.seconds;
+    const double runs = entries_.empty() ? 1.0 : double(entries_[0].calls);
+    std::fprintf(stderr, "profile: %.3f ms per run over the nodes\n", 1e3 * total / runs);
+    for (const Entry& e : entries_) {
+      std::fprintf(stderr, "%8.1f us %5.1f%%  %s\n", 1e6 * e.seconds / double(e.calls), 100.0 * e.seconds / total,
+                   e.name.c_str());
+    }
+  }
+  std::vector<Entry> entries_;
+};
 
 }  // namespace
 
@@ -444,7 +491,13 @@ Result<std::vector<Tensor>> ExecutionPlan::run(std::span<const InputView> inputs
     if (options.on_progress) {
       ctx.report = [&, base, step_flops](double f) { report((base + std::min(f, step_flops)) / total); };
     }
-    step.kernel->run(ctx);
+    if (NodeProfile* profile = NodeProfile::get()) {
+      const auto start = std::chrono::steady_clock::now();
+      step.kernel->run(ctx);
+      profile->add(node, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    } else {
+      step.kernel->run(ctx);
+    }
     if (cancelled()) return Status::error(StatusCode::kCancelled, "the run was cancelled");
     done += step.flops;
     report(done / total);

@@ -1,0 +1,54 @@
+// Direct convolution kernels, for the layers where im2col + GEMM wastes its time packing: depthwise convolutions
+// (one input channel per output channel) and the convolutions that Winograd does not take (few input channels,
+// strides, 3-D). Declarations only, as gemm_microkernel.hpp; kernels/dispatch.cpp picks one per ISA.
+#pragma once
+
+#include <cstdint>
+
+namespace cairn::kernels {
+
+// A convolution window in the canonical 3-D form of ops/conv_geometry.hpp: index 0 is depth, 1 height, 2 width.
+struct ConvWindow {
+  int64_t in[3];
+  int64_t out[3];
+  int64_t kernel[3];
+  int64_t stride[3];
+  int64_t dilation[3];
+  int64_t pad_begin[3];
+};
+
+// Depthwise: y (one output plane, out[0] x out[1] x out[2]) = x (one input plane) correlated with w (one filter,
+// kernel[0] x kernel[1] x kernel[2]); no bias. Each output row is accumulated tap by tap, vectorized over the
+// row's pixels; the order of the taps is fixed, so the result does not depend on who computes which plane.
+using DepthwiseConvFn = void (*)(const ConvWindow& g, const float* x, const float* w, float* y);
+
+void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float* w, float* y);
+#if defined(__x86_64__)
+void depthwise_conv_f32__avx2_fma(const ConvWindow& g, const float* x, const float* w, float* y);
+void depthwise_conv_f32__avx512f(const ConvWindow& g, const float* x, const float* w, float* y);
+#endif
+
+// The row-buffer convolution's micro-kernel: an mr x nr tile of outputs (output channels x output pixels),
+// y[i * ldy + j] = sum over taps t of w[t * mr + i] * rows[offsets[t] + j], in the order of the taps. `rows` holds
+// the zero-padded input rows the taps read, laid out so that the nr pixels of one tap are contiguous
+// (ops/conv_direct.cpp); w is one block of mr output channels' weights, tap-major.
+using DirectConvFn = void (*)(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,
+                              int64_t ldy);
+
+struct DirectConvMicrokernel {
+  const char* name;  // conv_f32_<mr>x<nr>__<isa>
+  int64_t mr;
+  int64_t nr;
+  DirectConvFn tile;
+};
+
+void conv_f32_4x16__scalar(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,
+                           int64_t ldy);
+#if defined(__x86_64__)
+void conv_f32_6x16__avx2_fma(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,
+                             int64_t ldy);
+void conv_f32_8x32__avx512f(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,
+                            int64_t ldy);
+#endif
+
+}  // namespace cairn::kernels

@@ -1,0 +1,35 @@
+// The direct convolution kernels at the baseline ISA (SSE2 on x86-64, SIMD128 in WebAssembly): the path of every
+// CPU and the reference for the ISA copies.
+#include "kernels/direct_conv.hpp"
+
+namespace cairn::kernels {
+namespace {
+#include "kernels/depthwise_impl.inc"
+}  // namespace
+
+void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float* w, float* y) {
+  depthwise_plane(g, x, w, y);
+}
+
+// 4 x 16 outputs in registers, as gemm_f32_4x16__scalar (kept out of line so that the accumulators stay local).
+[[gnu::noinline]] void conv_f32_4x16__scalar(int64_t taps, const float* __restrict w, const int64_t* offsets,
+                                             const float* __restrict rows, float* __restrict y, int64_t ldy) {
+  constexpr int kMR = 4;
+  constexpr int kNR = 16;
+  float acc[kMR][kNR] = {};
+  for (int64_t t = 0; t < taps; ++t) {
+    const float* wt = w + t * kMR;
+    const float* b = rows + offsets[t];
+#pragma GCC unroll 16
+    for (int i = 0; i < kMR; ++i) {
+#pragma GCC unroll 16
+      for (int j = 0; j < kNR; ++j) acc[i][j] += wt[i] * b[j];
+    }
+  }
+  for (int i = 0; i < kMR; ++i) {
+#pragma GCC unroll 16
+    for (int j = 0; j < kNR; ++j) y[i * ldy + j] = acc[i][j];
+  }
+}
+
+}  // namespace cairn::kernels

@@ -1,0 +1,196 @@
+// Depthwise and row-buffer direct convolutions (conv_direct.hpp).
+#include "ops/conv_direct.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/ref/gemm_ref.hpp"
+#include "ops/conv.hpp"
+#include "ops/kernel.hpp"
+
+namespace cairn {
+
+kernels::ConvWindow conv_window(const SpatialGeometry& g) {
+  kernels::ConvWindow w{};
+  for (size_t a = 0; a < 3; ++a) {
+    w.in[a] = g.in[a];
+    w.out[a] = g.out[a];
+    w.kernel[a] = g.kernel[a];
+    w.stride[a] = g.stride[a];
+    w.dilation[a] = g.dilation[a];
+    w.pad_begin[a] = g.pad_begin[a];
+  }
+  return w;
+}
+
+DepthwiseConv::DepthwiseConv(const SpatialGeometry& g, int64_t batch, int64_t channels, int64_t out_channels,
+                             kernels::DepthwiseConvFn kernel, int threads)
+    : g_(g), window_(conv_window(g)), batch_(batch), channels_(channels), out_channels_(out_channels),
+      threads_(threads), kernel_(kernel) {}
+
+void DepthwiseConv::run(const RunContext& ctx, const float* x, const float* w, float* y, const float* bias,
+                        const FusedActivation& activation) const {
+  const int64_t in_size = g_.in_size();
+  const int64_t out_size = g_.out_size();
+  const int64_t kernel_size = g_.kernel_size();
+  const int64_t multiplier = out_channels_ / channels_;
+  const int64_t units = batch_ * out_channels_;  // one output plane each
+  const double flops_per_unit = 2.0 * double(out_size) * double(kernel_size);
+  parallel_units(ctx, threads_, units, flops_per_unit, [&](int, int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t n = u / out_channels_;
+      const int64_t m = u % out_channels_;
+      float* yp = y + u * out_size;
+      kernel_(window_, x + (n * channels_ + m / multiplier) * in_size, w + m * kernel_size, yp);
+      apply_bias_activation(yp, out_size, bias != nullptr ? bias[m] : 0.0f, activation);
+    }
+  });
+}
+
+namespace {
+
+// Columns the micro-kernel may read past a phase's last output column: the widest tap shift, rounded so that
+// every phase starts 64-byte aligned.
+int64_t phase_floats_for(int64_t columns, int64_t span) { return kernels::gemm_round_up(columns + span, 16); }
+
+// Output columns per unit aimed for: several micro-tiles, so that each tap's weights are loaded for more than one.
+constexpr int64_t kTargetColumns = 256;
+
+}  // namespace
+
+bool RowBufferConv::supports(const SpatialGeometry& g, int64_t in_channels, int64_t group,
+                             const kernels::DirectConvMicrokernel& uk) {
+  const int64_t cin_g = in_channels / group;
+  if (cin_g == 1 && group > 1) return false;  // depthwise
+  const int64_t s = g.stride[2];
+  const int64_t span = (g.kernel[2] - 1) * g.dilation[2] / s;
+  const int64_t width = g.out[2] + span;
+  const int64_t rows = cin_g * g.kernel[0] * g.kernel[1] * s;
+  // One output row's buffer, computed without overflow for any accepted attribute: each factor is below 2^24.
+  const double floats = double(rows) * double(phase_floats_for(kernels::gemm_round_up(width, uk.nr), span));
+  return floats <= double(kMaxRowBufferFloats);
+}
+
+RowBufferConv::RowBufferConv(const SpatialGeometry& g, int64_t batch, int64_t in_channels, int64_t out_channels,
+                             int64_t group, const float* w, const kernels::DirectConvMicrokernel& uk, int threads)
+    : g_(g), batch_(batch), cin_(in_channels), cout_(out_channels), group_(group), threads_(threads), uk_(&uk) {
+  cin_g_ = cin_ / group_;
+  cout_g_ = cout_ / group_;
+  const int64_t s = g_.stride[2];
+  const int64_t span = (g_.kernel[2] - 1) * g_.dilation[2] / s;
+  tap_rows_ = cin_g_ * g_.kernel[0] * g_.kernel[1];
+  taps_ = tap_rows_ * g_.kernel[2];
+  row_width_ = g_.out[2] + span;
+  // R output rows per unit: about kTargetColumns columns, fewer when the buffer would pass its limit.
+  int64_t r = std::clamp<int64_t>((kTargetColumns + row_width_ - 1) / row_width_, 1, g_.out[1]);
+  while (r > 1 && tap_rows_ * s * phase_floats_for(kernels::gemm_round_up(r * row_width_, uk.nr), span) >
+                      kMaxRowBufferFloats) {
+    --r;
+  }
+  rows_per_unit_ = r;
+  columns_ = kernels::gemm_round_up(r * row_width_, uk.nr);
+  phase_floats_ = phase_floats_for(columns_, span);
+  units_per_plane_ = (g_.out[1] + r - 1) / r;
+  blocks_ = (cout_g_ + uk.mr - 1) / uk.mr;
+  rows_floats_ = size_t(tap_rows_ * s * phase_floats_);
+  slot_floats_ = size_t(kernels::gemm_round_up(int64_t(rows_floats_) + blocks_ * uk.mr * columns_, 16));
+
+  offsets_.resize(size_t(taps_));
+  for (int64_t row = 0; row < tap_rows_; ++row) {
+    for (int64_t kw = 0; kw < g_.kernel[2]; ++kw) {
+      const int64_t shift = kw * g_.dilation[2];
+      offsets_[size_t(row * g_.kernel[2] + kw)] = row * s * phase_floats_ + (shift % s) * phase_floats_ + shift / s;
+    }
+  }
+  packed_.assign(size_t(group_ * blocks_ * taps_ * uk.mr), 0.0f);
+  for (int64_t gr = 0; gr < group_; ++gr) {
+    for (int64_t co = 0; co < cout_g_; ++co) {
+      float* block = packed_.data() + ((gr * blocks_ + co / uk.mr) * taps_) * uk.mr + co % uk.mr;
+      const float* wc = w + (gr * cout_g_ + co) * taps_;
+      for (int64_t t = 0; t < taps_; ++t) block[t * uk.mr] = wc[t];
+    }
+  }
+}
+
+void RowBufferConv::fill_rows(const float* xg, int64_t od, int64_t oh0, float* rows) const {
+  const int64_t s = g_.stride[2];
+  const int64_t in_w = g_.in[2];
+  const int64_t pad = g_.pad_begin[2];
+  int64_t row = 0;
+  for (int64_t c = 0; c < cin_g_; ++c) {
+    const float* xc = xg + c * g_.in_size();
+    for (int64_t kd = 0; kd < g_.kernel[0]; ++kd) {
+      const int64_t iz = od * g_.stride[0] - g_.pad_begin[0] + kd * g_.dilation[0];
+      for (int64_t kh = 0; kh < g_.kernel[1]; ++kh, ++row) {
+        for (int64_t p = 0; p < s; ++p) {
+          float* phase = rows + (row * s + p) * phase_floats_;
+          // Column t of the phase is padded input column t * s + p, input column t * s + p - pad: it exists for
+          // t in [t0, t1).
+          const int64_t t0 = std::min(row_width_, std::max<int64_t>(0, (pad - p + s - 1) / s));
+          const int64_t t1 = std::clamp<int64_t>((in_w + pad - p + s - 1) / s, t0, row_width_);
+          for (int64_t rho = 0; rho < rows_per_unit_; ++rho) {
+            float* dst = phase + rho * row_width_;
+            const int64_t oh = oh0 + rho;
+            const int64_t iy = oh * g_.stride[1] - g_.pad_begin[1] + kh * g_.dilation[1];
+            if (oh >= g_.out[1] || iz < 0 || iz >= g_.in[0] || iy < 0 || iy >= g_.in[1]) {
+              std::memset(dst, 0, size_t(row_width_) * sizeof(float));
+              continue;
+            }
+            const float* src = xc + (iz * g_.in[1] + iy) * in_w + p - pad;
+            for (int64_t t = 0; t < t0; ++t) dst[t] = 0.0f;
+            if (s == 1) {
+              std::memcpy(dst + t0, src + t0, size_t(t1 - t0) * sizeof(float));
+            } else {
+              for (int64_t t = t0; t < t1; ++t) dst[t] = src[t * s];
+            }
+            for (int64_t t = t1; t < row_width_; ++t) dst[t] = 0.0f;
+          }
+          const int64_t used = rows_per_unit_ * row_width_;
+          std::memset(phase + used, 0, size_t(phase_floats_ - used) * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+void RowBufferConv::run(const RunContext& ctx, const float* x, float* y, const float* bias,
+                        const FusedActivation& activation) const {
+  const int64_t in_size = g_.in_size();
+  const int64_t out_size = g_.out_size();
+  const int64_t out_w = g_.out[2];
+  const int64_t mr = uk_->mr;
+  const int64_t nr = uk_->nr;
+  const int64_t units = batch_ * group_ * g_.out[0] * units_per_plane_;
+  const double flops_per_unit =
+      2.0 * double(cout_g_) * double(taps_) * double(rows_per_unit_) * double(out_w);
+  parallel_units(ctx, threads_, units, flops_per_unit, [&](int slot, int64_t begin, int64_t end) {
+    float* rows = ctx.scratch + size_t(slot) * slot_floats_;
+    float* tile = rows + rows_floats_;
+    for (int64_t u = begin; u < end; ++u) {
+      if (ctx.cancelled()) return;
+      const int64_t n = u / (group_ * g_.out[0] * units_per_plane_);
+      const int64_t gr = (u / (g_.out[0] * units_per_plane_)) % group_;
+      const int64_t od = (u / units_per_plane_) % g_.out[0];
+      const int64_t oh0 = (u % units_per_plane_) * rows_per_unit_;
+      fill_rows(x + (n * cin_ + gr * cin_g_) * in_size, od, oh0, rows);
+      const float* w = packed_.data() + gr * blocks_ * taps_ * mr;
+      for (int64_t q0 = 0; q0 < columns_; q0 += nr) {
+        for (int64_t b = 0; b < blocks_; ++b) {
+          uk_->tile(taps_, w + b * taps_ * mr, offsets_.data(), rows + q0, tile + b * mr * columns_ + q0, columns_);
+        }
+      }
+      const int64_t rows_here = std::min(rows_per_unit_, g_.out[1] - oh0);
+      for (int64_t co = 0; co < cout_g_; ++co) {
+        const int64_t m = gr * cout_g_ + co;
+        const float b = bias != nullptr ? bias[m] : 0.0f;
+        float* ym = y + (n * cout_ + m) * out_size + (od * g_.out[1] + oh0) * out_w;
+        for (int64_t rho = 0; rho < rows_here; ++rho) {
+          std::memcpy(ym + rho * out_w, tile + co * columns_ + rho * row_width_, size_t(out_w) * sizeof(float));
+        }
+        apply_bias_activation(ym, rows_here * out_w, b, activation);
+      }
+    }
+  });
+}
+
+}  // namespace cairn
