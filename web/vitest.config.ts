@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['engine/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['engine/**/*.test.ts', 'test/**/*.test.ts', 'viewer/**/*.test.ts'],
     // Chromium's tests: npm run test:browser (vitest.browser.config.ts).
-    exclude: ['test/browser/**', '**/node_modules/**'],
+    exclude: ['test/browser/**', 'test/e2e/**', '**/node_modules/**'],
     pool: 'forks',
     // Node 20 runs relaxed SIMD only behind this flag (DESIGN.md); without it the relaxed build is skipped.
     execArgv: ['--experimental-wasm-relaxed-simd'],
