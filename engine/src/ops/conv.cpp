@@ -267,31 +267,9 @@ class ConvKernel final : public Kernel {
 };
 
 Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output_shapes) {
-  if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.error("inputs X and W are required");
-  if (ctx.num_inputs() > 3) return ctx.error("at most 3 inputs (X, W, B), got " + std::to_string(ctx.num_inputs()));
-  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
-    if (ctx.has_input(i) && is_integer_type(ctx.input(i).type)) {
-      return ctx.unsupported_feature(std::string("input ") + std::to_string(i) + " of type " +
-                                     data_type_name(ctx.input(i).type) + " (only float tensors)");
-    }
-  }
-  if (ctx.node.outputs.size() != 1) return ctx.error("expects exactly one output");
+  CAIRN_RETURN_IF_ERROR(check_conv_inputs(ctx));
   const Shape& x_shape = ctx.input(0).shape;
   const Shape& w_shape = ctx.input(1).shape;
-  if (x_shape.size() < 3) {
-    return ctx.error("input X must have rank >= 3 (N x C x spatial...), got " + shape_to_string(x_shape));
-  }
-  if (x_shape.size() > 5) {
-    return ctx.unsupported_feature("input " + shape_to_string(x_shape) + " has more than 3 spatial dims");
-  }
-  auto x_count = checked_element_count(x_shape, ctx.max_elements);
-  if (!x_count) return x_count.status().with_context(ctx.node.describe());
-  auto w_count = checked_element_count(w_shape, ctx.max_elements);
-  if (!w_count) return w_count.status().with_context(ctx.node.describe());
-  if (w_shape.size() != x_shape.size()) {
-    return ctx.error("weights " + shape_to_string(w_shape) + " must have the rank of the input " +
-                     shape_to_string(x_shape));
-  }
   group_ = ctx.node.attr_int("group", 1);
   batch_ = x_shape[0];
   in_channels_ = x_shape[1];
@@ -357,7 +335,7 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   threads_ = std::max(1, ctx.threads);
 
   const ConstTensor* w_const = ctx.input(1).constant;
-  weights_constant_ = w_const != nullptr && w_const->is_float() && int64_t(w_const->floats.size()) == *w_count;
+  weights_constant_ = w_const != nullptr && w_const->is_float() && int64_t(w_const->floats.size()) == shape_size(w_shape);
   // One im2col tile per thread, rounded to 64 bytes so that every slot stays aligned.
   slot_floats_ = size_t(kernels::gemm_round_up(gemm_packed_b_floats(k_, tile_columns_), 16));
   scratch_floats_ = slot_floats_ * size_t(threads_);

@@ -4,6 +4,35 @@
 
 namespace cairn {
 
+Status check_conv_inputs(const PrepareContext& ctx) {
+  if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.error("inputs X and W are required");
+  if (ctx.num_inputs() > 3) return ctx.error("at most 3 inputs (X, W, B), got " + std::to_string(ctx.num_inputs()));
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    if (ctx.has_input(i) && is_integer_type(ctx.input(i).type)) {
+      return ctx.unsupported_feature(std::string("input ") + std::to_string(i) + " of type " +
+                                     data_type_name(ctx.input(i).type) + " (only float tensors)");
+    }
+  }
+  if (ctx.node.outputs.size() != 1) return ctx.error("expects exactly one output");
+  const Shape& x_shape = ctx.input(0).shape;
+  const Shape& w_shape = ctx.input(1).shape;
+  if (x_shape.size() < 3) {
+    return ctx.error("input X must have rank >= 3 (N x C x spatial...), got " + shape_to_string(x_shape));
+  }
+  if (x_shape.size() > 5) {
+    return ctx.unsupported_feature("input " + shape_to_string(x_shape) + " has more than 3 spatial dims");
+  }
+  auto x_count = checked_element_count(x_shape, ctx.max_elements);
+  if (!x_count) return x_count.status().with_context(ctx.node.describe());
+  auto w_count = checked_element_count(w_shape, ctx.max_elements);
+  if (!w_count) return w_count.status().with_context(ctx.node.describe());
+  if (w_shape.size() != x_shape.size()) {
+    return ctx.error("weights " + shape_to_string(w_shape) + " must have the rank of the input " +
+                     shape_to_string(x_shape));
+  }
+  return Status::ok();
+}
+
 namespace {
 
 Status read_positive_list(const PrepareContext& ctx, const char* name, size_t count, std::vector<int64_t>& values) {

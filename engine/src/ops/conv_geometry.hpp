@@ -51,6 +51,10 @@ struct SpatialAttributes {
 
 // Reads auto_pad, strides, dilations and pads (and kernel_shape when `kernel_from_weights` is empty; otherwise
 // kernel_shape, if present, must equal it). `what` names the input for messages ("input 1x3x8").
+// The checks Conv and ConvTranspose share: inputs X, W and an optional B, all float; one output; X of rank 3 to 5
+// (1 to 3 spatial dimensions) and W of the same rank; both within the element limit.
+Status check_conv_inputs(const PrepareContext& ctx);
+
 Result<SpatialAttributes> read_spatial_attributes(const PrepareContext& ctx, int rank,
                                                   const std::vector<int64_t>& kernel_from_weights,
                                                   bool allow_dilations = true);
