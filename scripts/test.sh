@@ -19,6 +19,10 @@ for preset in wasm-simd wasm-relaxed; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
 done
+# The web suites (Node, Chromium, viewer end to end: `ctest --preset release -L web` after configuring with
+# -DCAIRN_WEB_TESTS=ON, or `cd web && npm test && npm run test:browser && npm run test:e2e`) are out of this run
+# until the threaded WebAssembly pool's intermittent fault is fixed: its multi-thread test sometimes traps
+# (memory access out of bounds) or hangs in web/test/threads.test.ts. See the open WebAssembly issue.
 
 echo "== tests under AddressSanitizer + UBSan"
 CAIRN_ZOO_QUICK=1 ctest --preset asan -j "$jobs" --timeout 1500
