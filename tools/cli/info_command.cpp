@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cairn/segmentation.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "format.hpp"
@@ -15,6 +16,10 @@ namespace {
 
 struct ModelInfo {
   std::string path;
+  // The cairn.* description (docs/model-metadata.md): absent when the model has no cairn.schema key, an error
+  // message when it has one but the description is wrong.
+  std::optional<SegmentationSpec> segmentation;
+  std::string segmentation_error;
   uint64_t file_size = 0;
   std::map<std::string, Shape> shapes;  // the shapes prepared for; empty when some input's shape is unknown
   std::optional<ModelSummary> summary;
@@ -36,6 +41,30 @@ int total(const std::map<std::string, int>& counts) {
 void print_tensors(std::ostream& out, const std::vector<TensorInfo>& tensors) {
   for (const TensorInfo& t : tensors) {
     out << "  " << printable(t.name) << ": " << printable(t.type) << " " << printable(t.declared_shape()) << "\n";
+  }
+}
+
+std::string color_text(const std::array<uint8_t, 3>& c) {
+  return "rgb(" + std::to_string(c[0]) + "," + std::to_string(c[1]) + "," + std::to_string(c[2]) + ")";
+}
+
+void print_segmentation(std::ostream& out, const SegmentationSpec& s) {
+  out << "segmentation: " << printable(s.name) << " " << printable(s.version) << "\n";
+  if (!s.description.empty()) out << "  description: " << printable(s.description) << "\n";
+  out << "  input: " << printable(s.modality) << " HU clipped to [" << s.hu_min << ", " << s.hu_max << "], x = (HU - ("
+      << s.center << ")) / " << s.scale << ", " << s.input_height << "x" << s.input_width << " by "
+      << printable(s.resample) << " resampling\n";
+  out << "  output: " << (s.activation == "sigmoid" ? "logit, sigmoid applied" : "probability") << ", resampled "
+      << printable(s.output_resample) << ", foreground where > " << s.threshold << "\n";
+  out << "  post-processing: " << (s.keep_components ? std::to_string(s.keep_components) + " largest" : "all")
+      << " 3-D components, " << (s.fill_holes ? "holes filled per slice" : "holes kept") << ", "
+      << (s.split_left_right ? "split left/right" : "not split") << "\n";
+  out << "  labels:\n";
+  for (const SegmentationLabel& l : s.labels) {
+    out << "    " << l.value << ": " << printable(l.name);
+    if (!l.snomed_code.empty()) out << " (SCT " << printable(l.snomed_code) << " \"" << printable(l.snomed_meaning) << "\")";
+    out << " " << color_text(l.color) << (&l == s.union_label() && s.split_left_right ? ", the unsplit union" : "")
+        << "\n";
   }
 }
 
@@ -75,6 +104,11 @@ void print_text(std::ostream& out, const Model& model, const ModelInfo& info) {
   }
   out << "metadata:" << (model.metadata().empty() ? " (none)" : "") << "\n";
   for (const auto& [key, value] : model.metadata()) out << "  " << printable(key) << ": " << printable(value) << "\n";
+  if (info.segmentation) {
+    print_segmentation(out, *info.segmentation);
+  } else if (!info.segmentation_error.empty()) {
+    out << "segmentation: invalid description: " << printable(info.segmentation_error) << "\n";
+  }
 }
 
 std::string json_tensors(const std::vector<TensorInfo>& tensors) {
@@ -101,6 +135,27 @@ std::string json_counts(const std::map<std::string, int>& counts) {
   return "{" + join(items, ",") + "}";
 }
 
+std::string json_segmentation(const SegmentationSpec& s) {
+  std::vector<std::string> labels;
+  for (const SegmentationLabel& l : s.labels) {
+    labels.push_back("{\"value\":" + std::to_string(l.value) + ",\"name\":" + json_string(l.name) +
+                     ",\"snomed\":" + json_string(l.snomed_code) + ",\"meaning\":" + json_string(l.snomed_meaning) +
+                     ",\"color\":[" + std::to_string(l.color[0]) + "," + std::to_string(l.color[1]) + "," +
+                     std::to_string(l.color[2]) + "]}");
+  }
+  return "{\"name\":" + json_string(s.name) + ",\"version\":" + json_string(s.version) +
+         ",\"description\":" + json_string(s.description) + ",\"modality\":" + json_string(s.modality) +
+         ",\"hu_clip\":[" + json_number(s.hu_min) + "," + json_number(s.hu_max) + "],\"center\":" +
+         json_number(s.center) + ",\"scale\":" + json_number(s.scale) + ",\"input_size\":[" +
+         std::to_string(s.input_height) + "," + std::to_string(s.input_width) + "],\"resample\":" +
+         json_string(s.resample) + ",\"activation\":" + json_string(s.activation) +
+         ",\"threshold\":" + json_number(s.threshold) + ",\"output_resample\":" + json_string(s.output_resample) +
+         ",\"components\":" + std::to_string(s.keep_components) +
+         ",\"fill_holes\":" + (s.fill_holes ? "true" : "false") +
+         ",\"split_left_right\":" + (s.split_left_right ? "true" : "false") +
+         ",\"union_label\":" + std::to_string(s.union_label()->value) + ",\"labels\":[" + join(labels, ",") + "]}";
+}
+
 void print_json(std::ostream& out, const Model& model, const ModelInfo& info) {
   std::vector<std::string> fields = {
       "\"file\":" + json_string(info.path),
@@ -114,6 +169,11 @@ void print_json(std::ostream& out, const Model& model, const ModelInfo& info) {
   std::vector<std::string> metadata;
   for (const auto& [key, value] : model.metadata()) metadata.push_back(json_string(key) + ":" + json_string(value));
   fields.push_back("\"metadata\":{" + join(metadata, ",") + "}");
+  if (info.segmentation) {
+    fields.push_back("\"segmentation\":" + json_segmentation(*info.segmentation));
+  } else if (!info.segmentation_error.empty()) {
+    fields.push_back("\"segmentation\":{\"error\":" + json_string(info.segmentation_error) + "}");
+  }
   fields.push_back("\"operator_counts\":" + json_counts(model.operator_counts()));
   fields.push_back("\"parameter_count\":" + std::to_string(model.parameter_count()));
   if (info.summary) {
@@ -151,6 +211,16 @@ int info_command(const std::vector<std::string>& tokens) {
   auto model = load_model(info.path, options);
   std::error_code ec;
   info.file_size = std::filesystem::file_size(info.path, ec);
+  const bool described = std::any_of(model->metadata().begin(), model->metadata().end(),
+                                     [](const auto& kv) { return kv.first.rfind("cairn.", 0) == 0; });
+  if (described) {
+    auto spec = read_segmentation_spec(*model);
+    if (spec.is_ok()) {
+      info.segmentation = std::move(spec).value();
+    } else {
+      info.segmentation_error = spec.status().message();
+    }
+  }
   info.shapes = resolve_input_shapes(*model, info.path, shape_args, false);
   if (info.shapes.size() == model->inputs().size()) info.summary = prepare_model(*model, info.shapes, info.path);
 

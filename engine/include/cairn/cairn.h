@@ -96,6 +96,48 @@ cairn_status cairn_model_run(cairn_model* model, const float* const* inputs, flo
 CAIRN_API(cairn_malloc) void* cairn_malloc(size_t size);
 CAIRN_API(cairn_free) void cairn_free(void* pointer);
 
+/* ---- Segmentation described by the model (cairn/segmentation.hpp, docs/model-metadata.md) ---- */
+
+/* The model's ONNX metadata_props as one JSON object {"key": "value", ...} in file order (a repeated key appears
+ * twice; JSON.parse keeps the last). Valid until the next call of this function on this thread; NULL when model is
+ * NULL. */
+CAIRN_API(cairn_model_metadata_json) const char* cairn_model_metadata_json(const cairn_model* model);
+
+typedef struct cairn_segmenter cairn_segmenter;
+
+/* Reads the model's cairn.* metadata and prepares the model for its input size. The segmenter uses the model: free
+ * it before the model, and do not prepare or run the model yourself in between. On failure *segmenter is NULL and
+ * cairn_last_error() names the missing or bad metadata key. */
+CAIRN_API(cairn_segmenter_create)
+cairn_status cairn_segmenter_create(cairn_model* model, cairn_segmenter** segmenter);
+CAIRN_API(cairn_segmenter_free) void cairn_segmenter_free(cairn_segmenter* segmenter);
+
+/* The parsed description as JSON: {"name", "version", "description", "modality", "hu_clip": [lo, hi], "center",
+ * "scale", "input_size": [h, w], "resample", "activation", "threshold", "output_resample", "components",
+ * "fill_holes", "split_left_right", "union_label", "labels": [{"value", "name", "snomed", "meaning", "color"}]}.
+ * Valid as long as the segmenter. */
+CAIRN_API(cairn_segmenter_spec_json) const char* cairn_segmenter_spec_json(const cairn_segmenter* segmenter);
+
+/* One slice: hu holds rows*cols Hounsfield units, row-major. Writes the 0/1 mask (rows*cols bytes, 1: the union
+ * label) to mask_out and, when probability_out is not NULL, the foreground probability (rows*cols floats).
+ * progress, user_data and cancel_flag as for cairn_model_run. Sides above 8192 are refused (CAIRN_RESOURCE_LIMIT). */
+CAIRN_API(cairn_segment_slice)
+cairn_status cairn_segment_slice(cairn_segmenter* segmenter, const float* hu, int32_t rows, int32_t cols,
+                                 cairn_progress_fn progress, void* user_data, const int32_t* cancel_flag,
+                                 uint8_t* mask_out, float* probability_out);
+
+/* 3-D post-processing in place of a slices*rows*cols volume of segment_slice masks (slices in order along the
+ * slice normal): the largest 26-connected components, holes filled per slice, and, when the model splits, 1 for the
+ * patient's right and 2 for the left. row_direction: the row direction cosines (ImageOrientationPatient[0..2]);
+ * NULL means the standard axial orientation (columns run towards the patient's left). */
+CAIRN_API(cairn_postprocess_volume)
+cairn_status cairn_postprocess_volume(const cairn_segmenter* segmenter, uint8_t* mask, int32_t slices, int32_t rows,
+                                      int32_t cols, const double* row_direction);
+/* The same on one slice alone (8-connected components in 2-D): a preview when the series is not segmented whole. */
+CAIRN_API(cairn_postprocess_slice)
+cairn_status cairn_postprocess_slice(const cairn_segmenter* segmenter, uint8_t* mask, int32_t rows, int32_t cols,
+                                     const double* row_direction);
+
 #if defined(__wasm__)
 /* A progress function that calls the module's import "cairn" "progress" (double fraction, i32 user_data) -> i32,
  * for JavaScript hosts, which cannot put their own functions in the module's table. */

@@ -226,3 +226,127 @@ cairn_progress_fn cairn_host_progress(void) { return &host_progress; }
 #endif
 
 }  // extern "C"
+
+// ---- Segmentation described by the model (cairn/segmentation.hpp).
+
+#include "cairn/segmentation.hpp"
+#include "segmentation/postprocess.hpp"
+#include "util/json.hpp"
+
+struct cairn_segmenter {
+  std::unique_ptr<cairn::Segmenter> segmenter;
+  std::string spec_json;
+};
+
+namespace {
+
+#if defined(__wasi__)
+std::string metadata_json;
+#else
+thread_local std::string metadata_json;
+#endif
+
+std::string spec_to_json(const cairn::SegmentationSpec& spec) {
+  using cairn::json::format_float;
+  using cairn::json::quote;
+  std::string labels;
+  for (const cairn::SegmentationLabel& l : spec.labels) {
+    labels += std::string(labels.empty() ? "" : ",") + "{\"value\":" + std::to_string(l.value) +
+              ",\"name\":" + quote(l.name) + ",\"snomed\":" + quote(l.snomed_code) +
+              ",\"meaning\":" + quote(l.snomed_meaning) + ",\"color\":[" + std::to_string(l.color[0]) + "," +
+              std::to_string(l.color[1]) + "," + std::to_string(l.color[2]) + "]}";
+  }
+  const auto boolean = [](bool b) { return std::string(b ? "true" : "false"); };
+  return "{\"name\":" + quote(spec.name) + ",\"version\":" + quote(spec.version) +
+         ",\"description\":" + quote(spec.description) + ",\"modality\":" + quote(spec.modality) +
+         ",\"hu_clip\":[" + format_float(spec.hu_min) + "," + format_float(spec.hu_max) +
+         "],\"center\":" + format_float(spec.center) + ",\"scale\":" + format_float(spec.scale) +
+         ",\"input_size\":[" + std::to_string(spec.input_height) + "," + std::to_string(spec.input_width) +
+         "],\"resample\":" + quote(spec.resample) + ",\"activation\":" + quote(spec.activation) +
+         ",\"threshold\":" + format_float(spec.threshold) + ",\"output_resample\":" + quote(spec.output_resample) +
+         ",\"components\":" + std::to_string(spec.keep_components) + ",\"fill_holes\":" + boolean(spec.fill_holes) +
+         ",\"split_left_right\":" + boolean(spec.split_left_right) +
+         ",\"union_label\":" + std::to_string(spec.union_label()->value) + ",\"labels\":[" + labels + "]}";
+}
+
+cairn::ColumnDirection column_direction(const double* row_direction) {
+  return row_direction == nullptr ? cairn::ColumnDirection::kStandard
+                                  : cairn::column_direction_from_orientation(row_direction);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* cairn_model_metadata_json(const cairn_model* model) {
+  if (model == nullptr) return nullptr;
+  metadata_json = "{";
+  for (const auto& [key, value] : model->model->metadata()) {
+    if (metadata_json.size() > 1) metadata_json += ",";
+    metadata_json += cairn::json::quote(key) + ":" + cairn::json::quote(value);
+  }
+  metadata_json += "}";
+  return metadata_json.c_str();
+}
+
+cairn_status cairn_segmenter_create(cairn_model* model, cairn_segmenter** segmenter) {
+  if (segmenter == nullptr) return fail_argument("cairn_segmenter_create: the segmenter pointer is NULL");
+  *segmenter = nullptr;
+  if (model == nullptr) return fail_argument("cairn_segmenter_create: the model is NULL");
+  model->prepared = false;  // the segmenter prepares the model for its own input size
+  auto created = cairn::Segmenter::create(*model->model);
+  if (!created.is_ok()) return fail(created.status());
+  auto out = std::make_unique<cairn_segmenter>();
+  out->segmenter = std::move(created).value();
+  out->spec_json = spec_to_json(out->segmenter->spec());
+  *segmenter = out.release();
+  return succeed();
+}
+
+void cairn_segmenter_free(cairn_segmenter* segmenter) { delete segmenter; }
+
+const char* cairn_segmenter_spec_json(const cairn_segmenter* segmenter) {
+  return segmenter == nullptr ? nullptr : segmenter->spec_json.c_str();
+}
+
+cairn_status cairn_segment_slice(cairn_segmenter* segmenter, const float* hu, int32_t rows, int32_t cols,
+                                 cairn_progress_fn progress, void* user_data, const int32_t* cancel_flag,
+                                 uint8_t* mask_out, float* probability_out) {
+  if (segmenter == nullptr) return fail_argument("cairn_segment_slice: the segmenter is NULL");
+  if (hu == nullptr) return fail_argument("cairn_segment_slice: the HU values are NULL");
+  if (mask_out == nullptr) return fail_argument("cairn_segment_slice: the mask buffer is NULL");
+  RunBridge bridge;
+  bridge.progress = progress;
+  bridge.user_data = user_data;
+  bridge.cancel_flag = cancel_flag;
+  bridge.poll_flag();
+  if (bridge.cancel.load()) return fail(cairn::Status::error(cairn::StatusCode::kCancelled, "the run was cancelled"));
+  cairn::RunOptions options;
+  options.cancel = &bridge.cancel;
+  if (progress != nullptr || cancel_flag != nullptr) options.on_progress = [&bridge](double f) { bridge.on_progress(f); };
+  std::vector<float> probability;
+  auto mask = segmenter->segmenter->segment_slice(hu, rows, cols, options,
+                                                  probability_out != nullptr ? &probability : nullptr);
+  if (!mask.is_ok()) return fail(mask.status());
+  std::copy(mask->begin(), mask->end(), mask_out);
+  if (probability_out != nullptr) std::copy(probability.begin(), probability.end(), probability_out);
+  return succeed();
+}
+
+cairn_status cairn_postprocess_volume(const cairn_segmenter* segmenter, uint8_t* mask, int32_t slices, int32_t rows,
+                                      int32_t cols, const double* row_direction) {
+  if (segmenter == nullptr) return fail_argument("cairn_postprocess_volume: the segmenter is NULL");
+  const cairn::Status status = cairn::segmentation::postprocess(segmenter->segmenter->spec(), mask,
+                                                                {slices, rows, cols}, column_direction(row_direction));
+  return status.is_ok() ? succeed() : fail(status);
+}
+
+cairn_status cairn_postprocess_slice(const cairn_segmenter* segmenter, uint8_t* mask, int32_t rows, int32_t cols,
+                                     const double* row_direction) {
+  if (segmenter == nullptr) return fail_argument("cairn_postprocess_slice: the segmenter is NULL");
+  const cairn::Status status = cairn::segmentation::postprocess(segmenter->segmenter->spec(), mask, {1, rows, cols},
+                                                                column_direction(row_direction));
+  return status.is_ok() ? succeed() : fail(status);
+}
+
+}  // extern "C"
