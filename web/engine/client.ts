@@ -3,7 +3,7 @@
 // the worker polls between tiles. Without it the worker cannot hear anything until the run ends, so the client
 // terminates it: the run is rejected at once, and the client must be started again (and the model reloaded).
 import { abortReason, CairnError } from './errors.js';
-import type { Tensor, TensorInfo } from './engine.js';
+import type { SegmentationSpec, Tensor, TensorInfo } from './engine.js';
 import type { WasmFlavor } from './features.js';
 import type { WasmSource } from './module.js';
 import { buffersOf, ownBuffer, type WireTensor, type WorkerRequest, type WorkerResponse } from './protocol.js';
@@ -31,6 +31,16 @@ export interface RemoteModel {
   id: number;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
+}
+
+export interface RemoteSegmenter {
+  id: number;
+  modelId: number;
+  spec: SegmentationSpec;
+}
+
+export interface ClientSegmentOptions extends ClientRunOptions {
+  probability?: boolean; // also return the foreground probability at slice size
 }
 
 export class InferenceClient {
@@ -94,9 +104,89 @@ export class InferenceClient {
 
   // The inputs' buffers are transferred when a tensor spans its whole buffer (then detached here), copied otherwise.
   async run(model: RemoteModel, inputs: Record<string, Tensor>, options: ClientRunOptions = {}): Promise<Record<string, Tensor>> {
+    const wire: WireTensor[] = Object.entries(inputs).map(([name, t]) => ({ name, shape: t.shape, data: ownBuffer(t.data) }));
+    const result = (await this.cancellable(options, (id, cancelFlag) => [
+      { type: 'run', id, modelId: model.id, inputs: wire, cancelFlag },
+      buffersOf(wire),
+    ])) as Extract<WorkerResponse, { type: 'result' }>;
+    this.lastMemoryBytes = result.memoryBytes;
+    return Object.fromEntries(result.outputs.map((t) => [t.name, { shape: t.shape, data: new Float32Array(t.data) }]));
+  }
+
+  // The model's ONNX metadata_props.
+  async metadata(model: RemoteModel): Promise<Record<string, string>> {
+    const answer = (await this.request({ type: 'metadata', id: this.nextId++, modelId: model.id }, [])) as Extract<WorkerResponse, { type: 'metadata' }>;
+    return answer.metadata;
+  }
+
+  // A segmenter as the model's cairn.* metadata describes it; fails with the missing or bad key.
+  async createSegmenter(model: RemoteModel): Promise<RemoteSegmenter> {
+    const answer = (await this.request({ type: 'segmenter', id: this.nextId++, modelId: model.id }, [])) as Extract<WorkerResponse, { type: 'segmenter' }>;
+    return { id: answer.segmenterId, modelId: model.id, spec: answer.spec };
+  }
+
+  // One slice in HU (rows*cols) -> its 0/1 mask, in the worker. hu's buffer is transferred when hu spans all of it.
+  async segmentSlice(
+    segmenter: RemoteSegmenter,
+    hu: Float32Array,
+    rows: number,
+    cols: number,
+    options: ClientSegmentOptions = {},
+  ): Promise<{ mask: Uint8Array; probability?: Float32Array }> {
+    const buffer = ownBuffer(hu);
+    const answer = (await this.cancellable(options, (id, cancelFlag) => [
+      { type: 'segment', id, segmenterId: segmenter.id, hu: buffer, rows, cols, probability: options.probability, cancelFlag },
+      [buffer],
+    ])) as Extract<WorkerResponse, { type: 'mask' }>;
+    this.lastMemoryBytes = answer.memoryBytes;
+    return { mask: new Uint8Array(answer.mask), probability: answer.probability ? new Float32Array(answer.probability) : undefined };
+  }
+
+  // 3-D post-processing of a slices*rows*cols volume of slice masks (slices in order along their normal), in the
+  // worker: the label volume. The mask's buffer is transferred when the mask spans all of it.
+  async postprocessVolume(segmenter: RemoteSegmenter, mask: Uint8Array, slices: number, rows: number, cols: number, rowDirection?: readonly number[]): Promise<Uint8Array> {
+    return this.postprocess(segmenter, mask, slices, rows, cols, rowDirection, false);
+  }
+
+  // The same on one slice alone (2-D components): a preview before the series is segmented whole.
+  async postprocessSlice(segmenter: RemoteSegmenter, mask: Uint8Array, rows: number, cols: number, rowDirection?: readonly number[]): Promise<Uint8Array> {
+    return this.postprocess(segmenter, mask, 1, rows, cols, rowDirection, true);
+  }
+
+  private async postprocess(
+    segmenter: RemoteSegmenter,
+    mask: Uint8Array,
+    slices: number,
+    rows: number,
+    cols: number,
+    rowDirection: readonly number[] | undefined,
+    sliceOnly: boolean,
+  ): Promise<Uint8Array> {
+    const whole = mask.byteOffset === 0 && mask.byteLength === mask.buffer.byteLength && mask.buffer instanceof ArrayBuffer;
+    const buffer = whole ? (mask.buffer as ArrayBuffer) : mask.slice().buffer;
+    const message: WorkerRequest = {
+      type: 'postprocess',
+      id: this.nextId++,
+      segmenterId: segmenter.id,
+      mask: buffer,
+      slices,
+      rows,
+      cols,
+      rowDirection: rowDirection === undefined ? undefined : [...rowDirection],
+      sliceOnly,
+    };
+    const answer = (await this.request(message, [buffer])) as Extract<WorkerResponse, { type: 'mask' }>;
+    return new Uint8Array(answer.mask);
+  }
+
+  // Sends a request that a signal may cancel: through a shared flag the worker polls between tiles, or, without
+  // shared memory, by stopping the worker.
+  private async cancellable(
+    options: ClientRunOptions,
+    make: (id: number, cancelFlag: SharedArrayBuffer | undefined) => [WorkerRequest, Transferable[]],
+  ): Promise<WorkerResponse> {
     const { signal, onProgress } = options;
     if (signal?.aborted) throw abortReason(signal);
-    const wire: WireTensor[] = Object.entries(inputs).map(([name, t]) => ({ name, shape: t.shape, data: ownBuffer(t.data) }));
     const id = this.nextId++;
     const shared = canShareMemory() ? new SharedArrayBuffer(4) : undefined;
     const onAbort = () => {
@@ -113,13 +203,8 @@ export class InferenceClient {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = (await this.request(
-        { type: 'run', id, modelId: model.id, inputs: wire, cancelFlag: shared },
-        buffersOf(wire),
-        onProgress,
-      )) as Extract<WorkerResponse, { type: 'result' }>;
-      this.lastMemoryBytes = result.memoryBytes;
-      return Object.fromEntries(result.outputs.map((t) => [t.name, { shape: t.shape, data: new Float32Array(t.data) }]));
+      const [message, transfer] = make(id, shared);
+      return await this.request(message, transfer, onProgress);
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       throw error;

@@ -138,6 +138,7 @@ export class CairnModel {
   readonly outputs: TensorInfo[];
   private prepared: { key: string; outputShapes: number[][]; flops: number } | null = null;
   private running = false;
+  private segmenters = new Set<CairnSegmenter>();
 
   constructor(
     private readonly module: CairnModule,
@@ -208,7 +209,7 @@ export class CairnModel {
   // The same as run(), returning when done: the calling thread is busy meanwhile.
   runSync(inputs: Record<string, Tensor>, options: RunOptions = {}): Record<string, Tensor> {
     const m = this.live();
-    const { signal, onProgress, shouldCancel } = options;
+    const { signal } = options;
     if (signal?.aborted) throw abortReason(signal);
     if (this.running) throw new CairnError('invalid-argument', 'this model is already running');
     for (const name of Object.keys(inputs)) {
@@ -252,21 +253,7 @@ export class CairnModel {
       inputPointers.forEach((p, i) => view.setUint32(inputTable + 4 * i, p, true));
       outputPointers.forEach((p, i) => view.setUint32(outputTable + 4 * i, p, true));
 
-      let last = -1;
-      let cancelled = false;
-      m.onProgress = (fraction) => {
-        if (signal?.aborted || shouldCancel?.()) {
-          cancelled = true;
-          return true;
-        }
-        if (onProgress && (fraction >= last + PROGRESS_STEP || (fraction === 1 && last < 1))) {
-          last = fraction;
-          onProgress(fraction);
-        }
-        if (signal?.aborted) cancelled = true;
-        return cancelled;
-      };
-      const progress = onProgress || signal || shouldCancel ? m.exports.cairn_host_progress() : 0;
+      const progress = installProgress(m, options);
       const status = m.exports.cairn_model_run(this.handle, inputTable, outputTable, progress, 0, 0);
       if (status === 5 && signal?.aborted) throw abortReason(signal);
       m.check(status);
@@ -286,8 +273,39 @@ export class CairnModel {
     }
   }
 
+  // The model's ONNX metadata_props (a repeated key keeps its last value).
+  metadata(): Record<string, string> {
+    const m = this.live();
+    return JSON.parse(m.cString(segmentationExports(m).cairn_model_metadata_json(this.handle))) as Record<string, string>;
+  }
+
+  // A segmenter as the model's cairn.* metadata describes it (engine/include/cairn/segmentation.hpp): the C++
+  // pre- and post-processing the CLI uses too. It prepares the model for its own input size.
+  createSegmenter(): CairnSegmenter {
+    const m = this.live();
+    if (this.running) throw new CairnError('invalid-argument', 'this model is running');
+    const e = segmentationExports(m);
+    const out = m.malloc(4);
+    try {
+      this.prepared = null; // the segmenter prepares the model for its input size
+      m.check(e.cairn_segmenter_create(this.handle, out));
+      const handle = m.view().getUint32(out, true);
+      const segmenter = new CairnSegmenter(m, handle, this.outputBytesAtInput.bind(this), () => this.segmenters.delete(segmenter));
+      this.segmenters.add(segmenter);
+      return segmenter;
+    } finally {
+      m.free(out);
+    }
+  }
+
+  // Bytes of the model's outputs at a 1x1xHxW input, what a segmenter's run allocates besides its slice buffers.
+  private outputBytesAtInput(height: number, width: number): number {
+    return 4 * this.outputs.length * height * width;
+  }
+
   dispose(): void {
     if (this.handle === 0) return;
+    for (const segmenter of [...this.segmenters]) segmenter.dispose();
     this.module.exports.cairn_model_free(this.handle);
     this.handle = 0;
     this.onDispose();
@@ -297,6 +315,213 @@ export class CairnModel {
     if (this.handle === 0) throw new CairnError('invalid-argument', 'the model was disposed');
     return this.module;
   }
+}
+
+// What the model's metadata says about segmentation (cairn_segmenter_spec_json, docs/model-metadata.md).
+export interface SegmentationLabel {
+  value: number; // the mask value: 1 right, 2 left, 255 both (unsplit) when the model splits; else 1
+  name: string;
+  snomed: string; // SNOMED CT concept id, '' when none
+  meaning: string;
+  color: [number, number, number]; // sRGB
+}
+
+export interface SegmentationSpec {
+  name: string;
+  version: string;
+  description: string;
+  modality: string;
+  huClip: [number, number];
+  center: number; // network input x = (clamp(HU, huClip) - center) / scale
+  scale: number;
+  inputSize: [number, number]; // [height, width]
+  resample: string;
+  activation: string;
+  threshold: number;
+  outputResample: string;
+  components: number; // largest 3-D components kept (0: all)
+  fillHoles: boolean;
+  splitLeftRight: boolean;
+  unionLabel: number; // the value of a segmentSlice mask's foreground label (255 when split, else 1)
+  labels: SegmentationLabel[];
+}
+
+export function parseSegmentationSpec(json: string): SegmentationSpec {
+  const o = JSON.parse(json) as Record<string, unknown>;
+  const labels = (o.labels as Record<string, unknown>[]).map((l) => ({
+    value: l.value as number,
+    name: l.name as string,
+    snomed: (l.snomed as string) ?? '',
+    meaning: (l.meaning as string) ?? '',
+    color: l.color as [number, number, number],
+  }));
+  return {
+    name: o.name as string,
+    version: o.version as string,
+    description: o.description as string,
+    modality: o.modality as string,
+    huClip: o.hu_clip as [number, number],
+    center: o.center as number,
+    scale: o.scale as number,
+    inputSize: o.input_size as [number, number],
+    resample: o.resample as string,
+    activation: o.activation as string,
+    threshold: o.threshold as number,
+    outputResample: o.output_resample as string,
+    components: o.components as number,
+    fillHoles: o.fill_holes as boolean,
+    splitLeftRight: o.split_left_right as boolean,
+    unionLabel: o.union_label as number,
+    labels,
+  };
+}
+
+export interface SegmentOptions extends RunOptions {
+  probability?: boolean; // also return the foreground probability at slice size
+}
+
+export interface SliceSegmentation {
+  mask: Uint8Array; // rows*cols, 1 inside (the union label), before post-processing
+  probability?: Float32Array; // rows*cols, before thresholding
+}
+
+// Runs a segmentation model on CT slices and post-processes masks, all in C++ (cairn_segment_slice,
+// cairn_postprocess_volume). Uses its model: dispose it before the model (the model's dispose does).
+export class CairnSegmenter {
+  readonly spec: SegmentationSpec;
+  private running = false;
+
+  constructor(
+    private readonly module: CairnModule,
+    private handle: number,
+    private readonly outputBytes: (height: number, width: number) => number,
+    private readonly onDispose: () => void,
+  ) {
+    this.spec = parseSegmentationSpec(module.cString(segmentationExports(module).cairn_segmenter_spec_json(handle)));
+  }
+
+  // hu: rows*cols Hounsfield units, row-major. The calling thread is busy until it returns.
+  segmentSlice(hu: Float32Array, rows: number, cols: number, options: SegmentOptions = {}): SliceSegmentation {
+    const m = this.live();
+    const e = segmentationExports(m);
+    if (options.signal?.aborted) throw abortReason(options.signal);
+    if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0) || hu.length !== rows * cols) {
+      throw new CairnError('invalid-argument', `the slice has ${hu.length} values for ${rows}x${cols}`);
+    }
+    if (this.running) throw new CairnError('invalid-argument', 'this segmenter is already running');
+    const pixels = rows * cols;
+    const allocations: number[] = [];
+    const alloc = (bytes: number) => {
+      const p = m.malloc(bytes);
+      allocations.push(p);
+      return p;
+    };
+    this.running = true;
+    try {
+      const huPointer = alloc(4 * pixels);
+      new Float32Array(m.memory.buffer, huPointer, pixels).set(hu);
+      const maskPointer = alloc(pixels);
+      const probabilityPointer = options.probability ? alloc(4 * pixels) : 0;
+      // The run's own allocations (network input and output, probability and mask at slice size), made room for
+      // now so that the run does not grow the memory.
+      const [h, w] = this.spec.inputSize;
+      m.reserve(2 * (8 * h * w + this.outputBytes(h, w) + 5 * pixels) + (1 << 20));
+      const progress = installProgress(m, options);
+      const status = e.cairn_segment_slice(this.handle, huPointer, rows, cols, progress, 0, 0, maskPointer, probabilityPointer);
+      if (status === 5 && options.signal?.aborted) throw abortReason(options.signal);
+      m.check(status);
+      const buffer = m.memory.buffer;
+      return {
+        mask: new Uint8Array(buffer, maskPointer, pixels).slice(),
+        probability: probabilityPointer === 0 ? undefined : new Float32Array(buffer, probabilityPointer, pixels).slice(),
+      };
+    } finally {
+      m.onProgress = null;
+      this.running = false;
+      for (const p of allocations) m.free(p);
+    }
+  }
+
+  // 3-D post-processing of a slices*rows*cols volume of segmentSlice masks, slices in order along their normal:
+  // returns the label volume (1 right, 2 left when the model splits; else 1). rowDirection: the slices' row
+  // direction cosines (ImageOrientationPatient[0..2]); omitted: the standard axial orientation.
+  postprocessVolume(mask: Uint8Array, slices: number, rows: number, cols: number, rowDirection?: readonly number[]): Uint8Array {
+    return this.postprocess(mask, slices, rows, cols, rowDirection, false);
+  }
+
+  // The same steps on one slice alone (2-D components): a preview before the whole series is segmented.
+  postprocessSlice(mask: Uint8Array, rows: number, cols: number, rowDirection?: readonly number[]): Uint8Array {
+    return this.postprocess(mask, 1, rows, cols, rowDirection, true);
+  }
+
+  dispose(): void {
+    if (this.handle === 0) return;
+    segmentationExports(this.module).cairn_segmenter_free(this.handle);
+    this.handle = 0;
+    this.onDispose();
+  }
+
+  private postprocess(mask: Uint8Array, slices: number, rows: number, cols: number, rowDirection: readonly number[] | undefined, slice: boolean): Uint8Array {
+    const m = this.live();
+    const e = segmentationExports(m);
+    if (mask.length !== slices * rows * cols) {
+      throw new CairnError('invalid-argument', `the mask has ${mask.length} values for ${slices}x${rows}x${cols}`);
+    }
+    if (rowDirection !== undefined && rowDirection.length !== 3) throw new CairnError('invalid-argument', 'the row direction has 3 numbers');
+    const maskPointer = m.copyIn(mask);
+    const directionPointer = rowDirection === undefined ? 0 : m.copyIn(Float64Array.from(rowDirection));
+    try {
+      m.check(
+        slice
+          ? e.cairn_postprocess_slice(this.handle, maskPointer, rows, cols, directionPointer)
+          : e.cairn_postprocess_volume(this.handle, maskPointer, slices, rows, cols, directionPointer),
+      );
+      return new Uint8Array(m.memory.buffer, maskPointer, mask.length).slice();
+    } finally {
+      m.free(maskPointer);
+      m.free(directionPointer);
+    }
+  }
+
+  private live(): CairnModule {
+    if (this.handle === 0) throw new CairnError('invalid-argument', 'the segmenter was disposed');
+    return this.module;
+  }
+}
+
+// The segmentation part of the C ABI (cairn.h), absent from engine builds that predate it.
+interface SegmentationExports {
+  cairn_model_metadata_json(model: number): number;
+  cairn_segmenter_create(model: number, segmenter: number): number;
+  cairn_segmenter_free(segmenter: number): void;
+  cairn_segmenter_spec_json(segmenter: number): number;
+  cairn_segment_slice(segmenter: number, hu: number, rows: number, cols: number, progress: number, user: number, cancel: number, mask: number, probability: number): number;
+  cairn_postprocess_volume(segmenter: number, mask: number, slices: number, rows: number, cols: number, rowDirection: number): number;
+  cairn_postprocess_slice(segmenter: number, mask: number, rows: number, cols: number, rowDirection: number): number;
+}
+
+function segmentationExports(m: CairnModule): SegmentationExports {
+  const e = m.exports as unknown as Partial<SegmentationExports>;
+  if (typeof e.cairn_segmenter_create !== 'function' || typeof e.cairn_postprocess_volume !== 'function') {
+    throw new CairnError('unsupported', 'this engine build has no segmentation functions: rebuild the WebAssembly modules (cmake --build build/wasm-simd, build/wasm-relaxed)');
+  }
+  return e as SegmentationExports;
+}
+
+// Routes the module's progress calls to a run's options; returns the progress function pointer to pass to the run
+// (0: none wanted). The caller clears m.onProgress afterwards.
+function installProgress(m: CairnModule, options: RunOptions): number {
+  const { signal, onProgress, shouldCancel } = options;
+  let last = -1;
+  m.onProgress = (fraction) => {
+    if (signal?.aborted || shouldCancel?.()) return true;
+    if (onProgress && (fraction >= last + PROGRESS_STEP || (fraction === 1 && last < 1))) {
+      last = fraction;
+      onProgress(fraction);
+    }
+    return signal?.aborted === true;
+  };
+  return onProgress || signal || shouldCancel ? m.exports.cairn_host_progress() : 0;
 }
 
 export function elementCount(shape: readonly number[]): number {

@@ -1,6 +1,16 @@
 // Cairn in the browser: the engine API, the inference worker's client and protocol, and the model cache.
-export { createEngine, CairnEngine, CairnModel, elementCount } from './engine.js';
-export type { EngineOptions, PreparedModel, RunOptions, Tensor, TensorInfo } from './engine.js';
+export { createEngine, CairnEngine, CairnModel, CairnSegmenter, elementCount, parseSegmentationSpec } from './engine.js';
+export type {
+  EngineOptions,
+  PreparedModel,
+  RunOptions,
+  SegmentationLabel,
+  SegmentationSpec,
+  SegmentOptions,
+  SliceSegmentation,
+  Tensor,
+  TensorInfo,
+} from './engine.js';
 export { CairnError } from './errors.js';
 export type { CairnErrorCode } from './errors.js';
 export { chooseFlavor, detectWasmFeatures } from './features.js';
@@ -9,7 +19,7 @@ export type { WasmSource } from './module.js';
 export { browserPoolWorker } from './thread_pool.js';
 export type { PoolWorkerLike, PoolWorkerSpawner, PoolWorkerStart } from './thread_pool.js';
 export { InferenceClient } from './client.js';
-export type { ClientRunOptions, RemoteModel, WorkerLike } from './client.js';
+export type { ClientRunOptions, ClientSegmentOptions, RemoteModel, RemoteSegmenter, WorkerLike } from './client.js';
 export type { WireTensor, WorkerRequest, WorkerResponse } from './protocol.js';
 export { fetchVerifiedModel, sha256Hex } from './model_cache.js';
 export type { CatalogEntry } from './model_cache.js';

@@ -1,7 +1,7 @@
 // The inference worker's messages. Tensor and model bytes travel as transferred ArrayBuffers (no copies); a run may
 // carry a SharedArrayBuffer whose first Int32 the page sets to cancel it while the worker is busy computing.
 import type { CairnErrorCode } from './errors.js';
-import type { TensorInfo } from './engine.js';
+import type { SegmentationSpec, TensorInfo } from './engine.js';
 import type { WasmFlavor } from './features.js';
 import type { WasmSource } from './module.js';
 
@@ -23,8 +23,32 @@ export type WorkerRequest =
     }
   | { type: 'load'; id: number; model: ArrayBuffer }
   | { type: 'run'; id: number; modelId: number; inputs: WireTensor[]; cancelFlag?: SharedArrayBuffer }
-  | { type: 'cancel'; id: number } // the id of a run request
-  | { type: 'unload'; id: number; modelId: number };
+  | { type: 'cancel'; id: number } // the id of a run or segment request
+  | { type: 'unload'; id: number; modelId: number }
+  | { type: 'metadata'; id: number; modelId: number }
+  // Segmentation as the model's metadata describes it, in C++ (cairn_segmenter_*, cairn_segment_slice, ...).
+  | { type: 'segmenter'; id: number; modelId: number }
+  | {
+      type: 'segment';
+      id: number;
+      segmenterId: number;
+      hu: ArrayBuffer; // float32 rows*cols, Hounsfield units
+      rows: number;
+      cols: number;
+      probability?: boolean;
+      cancelFlag?: SharedArrayBuffer;
+    }
+  | {
+      type: 'postprocess';
+      id: number;
+      segmenterId: number;
+      mask: ArrayBuffer; // uint8 slices*rows*cols
+      slices: number;
+      rows: number;
+      cols: number;
+      rowDirection?: number[];
+      sliceOnly?: boolean; // one slice on its own (2-D components): cairn_postprocess_slice
+    };
 
 export type WorkerResponse =
   | { type: 'ready'; id: number; flavor: WasmFlavor; threads: number }
@@ -32,6 +56,9 @@ export type WorkerResponse =
   | { type: 'progress'; id: number; fraction: number }
   | { type: 'result'; id: number; outputs: WireTensor[]; memoryBytes: number }
   | { type: 'unloaded'; id: number }
+  | { type: 'metadata'; id: number; metadata: Record<string, string> }
+  | { type: 'segmenter'; id: number; segmenterId: number; spec: SegmentationSpec }
+  | { type: 'mask'; id: number; mask: ArrayBuffer; probability?: ArrayBuffer; memoryBytes: number }
   | { type: 'error'; id: number; code: CairnErrorCode | 'internal'; message: string };
 
 export type Post = (message: WorkerResponse, transfer: Transferable[]) => void;

@@ -1,15 +1,17 @@
 // What the inference worker does with each request, apart from how messages arrive (worker.ts in browsers,
 // tools/node_worker.ts in Node). Requests are handled one at a time, in order.
 import { CairnError } from './errors.js';
-import { createEngine, type CairnEngine, type CairnModel, type Tensor } from './engine.js';
+import { createEngine, type CairnEngine, type CairnModel, type CairnSegmenter, type Tensor } from './engine.js';
 import type { Post, WireTensor, WorkerRequest } from './protocol.js';
 import { buffersOf } from './protocol.js';
 
 export function createInferenceHandler(post: Post): (request: WorkerRequest) => void {
   let engine: CairnEngine | null = null;
   const models = new Map<number, CairnModel>();
+  const segmenters = new Map<number, { segmenter: CairnSegmenter; modelId: number }>();
   const cancelledRuns = new Set<number>();
   let nextModelId = 1;
+  let nextSegmenterId = 1;
   let queue: Promise<void> = Promise.resolve();
 
   const fail = (id: number, error: unknown) => {
@@ -17,6 +19,16 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
     else if (error instanceof DOMException && error.name === 'AbortError') {
       post({ type: 'error', id, code: 'cancelled', message: 'the run was cancelled' }, []);
     } else post({ type: 'error', id, code: 'internal', message: error instanceof Error ? error.message : String(error) }, []);
+  };
+  const needModel = (modelId: number) => {
+    const model = models.get(modelId);
+    if (model === undefined) throw new CairnError('invalid-argument', `no model ${modelId} in this worker`);
+    return model;
+  };
+  const needSegmenter = (segmenterId: number) => {
+    const entry = segmenters.get(segmenterId);
+    if (entry === undefined) throw new CairnError('invalid-argument', `no segmenter ${segmenterId} in this worker`);
+    return entry.segmenter;
   };
   const needEngine = () => {
     if (engine === null) throw new CairnError('invalid-argument', 'the worker has no engine yet (send init first)');
@@ -27,6 +39,8 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
     switch (request.type) {
       case 'init': {
         engine?.dispose();
+        models.clear();
+        segmenters.clear();
         engine = await createEngine({
           wasm: request.wasm,
           threadedWasm: request.threadedWasm,
@@ -45,8 +59,7 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
         return;
       }
       case 'run': {
-        const model = models.get(request.modelId);
-        if (model === undefined) throw new CairnError('invalid-argument', `no model ${request.modelId} in this worker`);
+        const model = needModel(request.modelId);
         const flag = request.cancelFlag ? new Int32Array(request.cancelFlag) : null;
         const isCancelled = () => cancelledRuns.delete(request.id) || (flag !== null && Atomics.load(flag, 0) !== 0);
         if (isCancelled()) throw new CairnError('cancelled', 'the run was cancelled');
@@ -69,7 +82,44 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
         // through its shared flag.
         cancelledRuns.add(request.id);
         return;
+      case 'metadata':
+        post({ type: 'metadata', id: request.id, metadata: needModel(request.modelId).metadata() }, []);
+        return;
+      case 'segmenter': {
+        const segmenter = needModel(request.modelId).createSegmenter();
+        const segmenterId = nextSegmenterId++;
+        segmenters.set(segmenterId, { segmenter, modelId: request.modelId });
+        post({ type: 'segmenter', id: request.id, segmenterId, spec: segmenter.spec }, []);
+        return;
+      }
+      case 'segment': {
+        const segmenter = needSegmenter(request.segmenterId);
+        const flag = request.cancelFlag ? new Int32Array(request.cancelFlag) : null;
+        if (cancelledRuns.delete(request.id) || (flag !== null && Atomics.load(flag, 0) !== 0)) {
+          throw new CairnError('cancelled', 'the run was cancelled');
+        }
+        const result = segmenter.segmentSlice(new Float32Array(request.hu), request.rows, request.cols, {
+          probability: request.probability,
+          onProgress: (fraction) => post({ type: 'progress', id: request.id, fraction }, []),
+          shouldCancel: flag === null ? undefined : () => Atomics.load(flag, 0) !== 0,
+        });
+        const mask = result.mask.buffer as ArrayBuffer;
+        const probability = result.probability?.buffer as ArrayBuffer | undefined;
+        post({ type: 'mask', id: request.id, mask, probability, memoryBytes: needEngine().memoryBytes }, probability ? [mask, probability] : [mask]);
+        return;
+      }
+      case 'postprocess': {
+        const segmenter = needSegmenter(request.segmenterId);
+        const input = new Uint8Array(request.mask);
+        const labels = request.sliceOnly
+          ? segmenter.postprocessSlice(input, request.rows, request.cols, request.rowDirection)
+          : segmenter.postprocessVolume(input, request.slices, request.rows, request.cols, request.rowDirection);
+        const mask = labels.buffer as ArrayBuffer;
+        post({ type: 'mask', id: request.id, mask, memoryBytes: needEngine().memoryBytes }, [mask]);
+        return;
+      }
       case 'unload': {
+        for (const [id, entry] of segmenters) if (entry.modelId === request.modelId) segmenters.delete(id);
         models.get(request.modelId)?.dispose();
         models.delete(request.modelId);
         post({ type: 'unloaded', id: request.id }, []);

@@ -1,7 +1,7 @@
 // The model catalog (/cairn/models/catalog.json): {"models": [{id, name, file, sha256, ...}]}. A model's file and
-// card are relative to the catalog's URL.
+// card are relative to the catalog's URL. How to segment with a model is in the model itself (its ONNX metadata, read
+// by the engine), not here.
 import type { CatalogEntry } from '../../engine/model_cache.js';
-import { readPreprocessing, type Preprocessing } from './preprocess.js';
 
 export interface CatalogModel {
   id: string;
@@ -13,8 +13,6 @@ export interface CatalogModel {
   task: string;
   parameters?: number;
   cardUrl?: string; // absolute
-  preprocessing: Preprocessing;
-  problems: string[]; // what was wrong in the entry (defaults used instead)
 }
 
 export function parseCatalog(json: unknown, catalogUrl: string): CatalogModel[] {
@@ -24,7 +22,6 @@ export function parseCatalog(json: unknown, catalogUrl: string): CatalogModel[] 
   for (const raw of models) {
     const m = raw as Record<string, unknown>;
     if (typeof m?.id !== 'string' || typeof m.file !== 'string' || typeof m.sha256 !== 'string') continue;
-    const { preprocessing, problems } = readPreprocessing(m.preprocessing);
     out.push({
       id: m.id,
       name: typeof m.name === 'string' ? m.name : m.id,
@@ -35,8 +32,6 @@ export function parseCatalog(json: unknown, catalogUrl: string): CatalogModel[] 
       task: typeof m.task === 'string' ? m.task : 'segmentation',
       parameters: typeof m.parameters === 'number' ? m.parameters : undefined,
       cardUrl: typeof m.card === 'string' ? new URL(m.card, catalogUrl).href : undefined,
-      preprocessing,
-      problems,
     });
   }
   return out;

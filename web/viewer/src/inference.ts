@@ -1,6 +1,10 @@
 // The viewer's side of inference: one inference worker (web/engine's protocol), models fetched and verified by
-// SHA-256 (web/engine/model_cache.ts), runs with progress and cancellation. Nothing here touches the DOM.
-import { InferenceClient, type RemoteModel } from '../../engine/client.js';
+// SHA-256 (web/engine/model_cache.ts), segmentation as the model's metadata describes it, run in C++ in the worker
+// (cairn_segment_slice, cairn_postprocess_volume: the CLI's code), with progress and cancellation. Nothing here
+// touches the DOM.
+import { InferenceClient, type RemoteModel, type RemoteSegmenter } from '../../engine/client.js';
+import type { SegmentationSpec } from '../../engine/engine.js';
+import { CairnError } from '../../engine/errors.js';
 import { fetchVerifiedModel } from '../../engine/model_cache.js';
 import type { WasmFlavor } from '../../engine/features.js';
 import { cacheEntry, type CatalogModel } from './catalog.js';
@@ -12,9 +16,15 @@ export interface EngineFiles {
 
 export class ModelLoadError extends Error {}
 
+export interface LoadedModel {
+  remote: RemoteModel;
+  segmenter: RemoteSegmenter;
+  spec: SegmentationSpec;
+}
+
 export class InferenceService {
   private client: Promise<InferenceClient> | null = null;
-  private loaded = new Map<string, Promise<RemoteModel>>();
+  private loaded = new Map<string, Promise<LoadedModel>>();
 
   constructor(
     private readonly startWorker: () => Worker,
@@ -27,7 +37,9 @@ export class InferenceService {
     return { flavor: c.flavor, threads: c.threads };
   }
 
-  async load(model: CatalogModel): Promise<RemoteModel> {
+  // Downloads (or takes from the cache) and verifies the model, loads it in the worker and reads its segmentation
+  // metadata. Failures are ModelLoadError with the reason.
+  async load(model: CatalogModel): Promise<LoadedModel> {
     let loading = this.loaded.get(model.id);
     if (loading === undefined) {
       loading = (async () => {
@@ -36,12 +48,22 @@ export class InferenceService {
         try {
           bytes = await fetchVerifiedModel(cacheEntry(model));
         } catch (error) {
-          throw new ModelLoadError(`The model "${model.name}" could not be downloaded: ${(error as Error).message}`);
+          const action = error instanceof CairnError && error.code === 'integrity'
+            ? ' Reload the page to try again; if this persists, the model file on the server is not the one its catalog names: ask the administrator to reinstall the model.'
+            : '';
+          throw new ModelLoadError(`The model "${model.name}" could not be downloaded: ${(error as Error).message}.${action}`);
         }
+        let remote: RemoteModel;
         try {
-          return await client.loadModel(bytes);
+          remote = await client.loadModel(bytes);
         } catch (error) {
           throw new ModelLoadError(`The model "${model.name}" failed to load in the engine: ${(error as Error).message}`);
+        }
+        try {
+          const segmenter = await client.createSegmenter(remote);
+          return { remote, segmenter, spec: segmenter.spec };
+        } catch (error) {
+          throw new ModelLoadError(`The model "${model.name}" does not say how to segment with it: ${(error as Error).message}`);
         }
       })();
       this.loaded.set(model.id, loading);
@@ -50,20 +72,30 @@ export class InferenceService {
     return loading;
   }
 
-  async run(model: CatalogModel, input: { shape: number[]; data: Float32Array }, onProgress: (f: number) => void, signal: AbortSignal): Promise<Float32Array> {
-    const remote = await this.load(model);
+  // One slice (HU, rows*cols) -> its 0/1 mask before post-processing. `hu` is copied, not transferred.
+  async segmentSlice(model: CatalogModel, hu: Float32Array, rows: number, cols: number, onProgress: (f: number) => void, signal: AbortSignal): Promise<Uint8Array> {
+    const { segmenter } = await this.load(model);
     const client = await this.ensureClient();
-    const name = remote.inputs[0]?.name;
-    if (name === undefined || remote.inputs.length !== 1) throw new ModelLoadError(`The model "${model.name}" must have one input.`);
     try {
-      const outputs = await client.run(remote, { [name]: input }, { onProgress, signal });
-      return Object.values(outputs)[0].data;
+      return (await client.segmentSlice(segmenter, hu.slice(), rows, cols, { onProgress, signal })).mask;
     } catch (error) {
       if (!signal.aborted) throw error;
       // Without cross-origin isolation the client stopped the worker to cancel: start afresh next time.
       if (!globalThis.crossOriginIsolated) this.reset();
       throw error;
     }
+  }
+
+  // Stacked slice masks (slices*rows*cols, in order along the slice normal) -> the model's 3-D post-processing.
+  async postprocessVolume(model: CatalogModel, volume: Uint8Array, slices: number, rows: number, cols: number, rowDirection?: readonly number[]): Promise<Uint8Array> {
+    const { segmenter } = await this.load(model);
+    return (await this.ensureClient()).postprocessVolume(segmenter, volume, slices, rows, cols, rowDirection);
+  }
+
+  // One slice's mask post-processed on its own: the preview before the series is segmented.
+  async postprocessSlice(model: CatalogModel, mask: Uint8Array, rows: number, cols: number, rowDirection?: readonly number[]): Promise<Uint8Array> {
+    const { segmenter } = await this.load(model);
+    return (await this.ensureClient()).postprocessSlice(segmenter, mask.slice(), rows, cols, rowDirection);
   }
 
   private reset(): void {

@@ -7,12 +7,14 @@ import relaxedWasmMt from '../../../build/wasm-relaxed/cairn-relaxed-mt.wasm?url
 import { parseCatalog, type CatalogModel } from './catalog.js';
 import { type DicomJson, Tag, formatDate, num, str } from './dicom_json.js';
 import { DicomWebClient, DicomWebError } from './dicomweb.js';
-import { formatPatientPosition, patientPosition, pixelAreaCm2 } from './geometry.js';
+import type { SegmentationSpec } from '../../engine/engine.js';
+import { formatPatientPosition, patientPosition } from './geometry.js';
 import { InferenceService, timeLeftSeconds } from './inference.js';
+import { labelAreasCm2, labelCounts, labelVolumes, sliceSpacingMm, type LabelVolume } from './measure.js';
 import { userMessage } from './messages.js';
 import { checkCtSeries, WINDOW_PRESETS, type Window } from './pixels.js';
-import { maskArea, maskFromOutput, modelInput } from './preprocess.js';
 import { SeriesFrames } from './series_frames.js';
+import { segmentSeries } from './series_segmentation.js';
 import { Viewport } from './viewport.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -25,16 +27,34 @@ const viewport = new Viewport($<HTMLCanvasElement>('canvas'));
 const inference = new InferenceService(
   () => new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module' }),
   { wasm: { simd: abs(simdWasm), relaxed: abs(relaxedWasm) }, threadedWasm: { simd: abs(simdWasmMt), relaxed: abs(relaxedWasmMt) } },
-  Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)),
+  // ?threads=N overrides the default (one per core, at most 8), for measurements and slow machines.
+  Math.max(1, Math.min(8, Number(params.get('threads')) || navigator.hardwareConcurrency || 1)),
 );
 
 let series: SeriesFrames | null = null;
 let seriesInfo: DicomJson | null = null;
 let current = 0;
+let drawn = -1; // the slice whose frame is on the canvas
+// Time to the first slice on screen: since the page opened and since the series was chosen (ms).
+const firstPaints: { sincePageMs: number; sinceOpenMs: number }[] = [];
 let models: CatalogModel[] = [];
-const masks = new Map<string, Uint8Array>(); // `${model}|${instance}` -> mask at the slice's size
+const specs = new Map<string, SegmentationSpec>(); // model id -> what its metadata says, once loaded
+// `${model}|${instance}` -> the slice's 0/1 mask from the model (before post-processing), at the slice's size.
+const masks = new Map<string, Uint8Array>();
+// `${model}|${instance}` -> that mask post-processed on its own (the one-slice preview).
+const previews = new Map<string, Uint8Array>();
+// `${model}|${series}` -> the series' label volume after 3-D post-processing, and its measurements.
+interface SeriesResult {
+  labels: Uint8Array; // slices*rows*cols, slices in the order of SeriesFrames.slices
+  pixels: number;
+  volumes: LabelVolume[] | null; // null without geometry
+  sliceAreasCm2: number[] | null; // foreground area per slice
+}
+const seriesResults = new Map<string, SeriesResult>();
 let running: AbortController | null = null;
+let seriesJob: { controller: AbortController; key: string; seriesUid: string; done: number; total: number } | null = null;
 const timings: { clickToOverlayMs: number; runMs: number; threads: number; flavor: string }[] = [];
+const seriesTimings: { totalMs: number; slices: number; computed: number; threads: number; flavor: string; cancelled: boolean }[] = [];
 
 // ---- errors: shown in a banner, never replacing what is on screen
 function showError(error: unknown): void {
@@ -145,10 +165,23 @@ async function openStudy(studyUid: string, seriesUid?: string): Promise<void> {
   await openSeries(studyUid, first);
 }
 
+// A series' metadata is asked for once (the thumbnail and the viewer both need it, at the same time when a study
+// opens); a failed request is asked again next time.
+const metadataRequests = new Map<string, { client: DicomWebClient; answer: Promise<DicomJson[]> }>();
+function seriesMetadata(studyUid: string, seriesUid: string): Promise<DicomJson[]> {
+  const key = `${studyUid}|${seriesUid}`;
+  const known = metadataRequests.get(key);
+  if (known !== undefined && known.client === client) return known.answer;
+  const answer = client.seriesMetadata(studyUid, seriesUid);
+  metadataRequests.set(key, { client, answer });
+  answer.catch(() => metadataRequests.delete(key));
+  return answer;
+}
+
 // WADO-RS rendered middle instance; thumbnails are best effort (no error banner).
 async function thumbnail(studyUid: string, seriesUid: string, img: HTMLImageElement): Promise<void> {
   try {
-    const instances = await client.seriesMetadata(studyUid, seriesUid);
+    const instances = await seriesMetadata(studyUid, seriesUid);
     if (instances.length === 0) return;
     const middle = instances[Math.floor(instances.length / 2)];
     const blob = await client.renderedThumbnail(studyUid, seriesUid, str(middle, Tag.SOPInstanceUID));
@@ -159,15 +192,17 @@ async function thumbnail(studyUid: string, seriesUid: string, img: HTMLImageElem
 }
 
 async function openSeries(studyUid: string, s: DicomJson): Promise<void> {
+  const opened = performance.now();
   const seriesUid = str(s, Tag.SeriesInstanceUID);
   let metadata: DicomJson[];
   try {
-    metadata = await client.seriesMetadata(studyUid, seriesUid);
+    metadata = await seriesMetadata(studyUid, seriesUid);
     if (metadata.length === 0) throw new DicomWebError('not-found', 'The series has no instances.');
     checkCtSeries(str(s, Tag.Modality) || str(metadata[0], Tag.Modality), metadata[0]);
-    const opened = new SeriesFrames(client, studyUid, seriesUid, metadata);
+    const frames = new SeriesFrames(client, studyUid, seriesUid, metadata);
     cancelRun();
-    series = opened;
+    series = frames;
+    drawn = -1;
     seriesInfo = metadata[0];
   } catch (error) {
     showError(error);
@@ -178,12 +213,16 @@ async function openSeries(studyUid: string, s: DicomJson): Promise<void> {
   url.searchParams.set('series', seriesUid);
   history.replaceState(null, '', url);
   $('placeholder').hidden = true;
+  updateButtons();
   const slider = $<HTMLInputElement>('slice-slider');
   slider.max = String(series.slices.length - 1);
   const w = { center: num(seriesInfo, Tag.WindowCenter), width: num(seriesInfo, Tag.WindowWidth) };
   viewport.setWindow(w.center !== undefined && w.width !== undefined ? { center: w.center, width: w.width } : WINDOW_PRESETS.lung);
   showSeriesInfo();
   await showSlice(Math.floor(series.slices.length / 2));
+  requestAnimationFrame(() => {
+    if (drawn >= 0) firstPaints.push({ sincePageMs: performance.now(), sinceOpenMs: performance.now() - opened });
+  });
 }
 
 function showSeriesInfo(): void {
@@ -226,23 +265,91 @@ async function showSlice(index: number): Promise<void> {
     if (series !== s || current !== s.slices.indexOf(slice)) return; // moved on meanwhile
   }
   viewport.setFrame(hu, slice.format.rows, slice.format.columns);
+  drawn = current;
   showMask();
 }
 
+// What the overlay shows for the slice on screen: the series' post-processed labels when the series is segmented,
+// else the slice's own preview, else its raw mask (while the series runs); with areas, volumes and the area chart.
 function showMask(): void {
-  const key = maskKey();
-  const mask = key === null ? undefined : masks.get(key);
-  viewport.setMask(mask ?? null);
-  if (mask !== undefined && series !== null) {
+  const model = selectedModel();
+  const spec = model === undefined ? undefined : specs.get(model.id);
+  const shown = currentLabels();
+  const areaText: string[] = [];
+  if (shown !== null && series !== null && spec !== undefined) {
+    const colors = new Map(spec.labels.map((l) => [l.value, l.color] as const));
+    if (shown.kind === 'raw') colors.set(1, spec.labels.find((l) => l.value === spec.unionLabel)!.color);
+    viewport.setMask(shown.labels, colors);
+    const values = shown.kind === 'raw' ? [1] : spec.splitLeftRight ? [1, 2] : [1];
+    const names = shown.kind === 'raw' ? [labelName(spec, spec.unionLabel)] : values.map((v) => labelName(spec, v));
     const g = series.slices[current].geometry;
-    const pixels = maskArea(mask);
-    $('area').textContent = g ? `Lung area on this slice: ${(pixels * pixelAreaCm2(g)).toFixed(1)} cm²` : `${pixels} pixels (no pixel spacing)`;
-  } else $('area').textContent = '';
+    if (g) {
+      const areas = labelAreasCm2(shown.labels, values, g);
+      const parts = values.map((_, i) => `${names[i]} ${areas[i].toFixed(1)} cm²`);
+      if (values.length > 1) parts.push(`total ${areas.reduce((a, b) => a + b, 0).toFixed(1)} cm²`);
+      areaText.push(`${values.length > 1 ? 'Lung area on this slice' : `${names[0]} area on this slice`}: ${parts.join(', ')}`);
+    } else {
+      const counts = labelCounts(shown.labels);
+      areaText.push(`${values.map((v, i) => `${names[i]} ${counts[v]} pixels`).join(', ')} (no pixel spacing)`);
+    }
+    if (shown.kind === 'preview') areaText.push('(this slice alone; Segment series for the 3-D result)');
+    if (shown.kind === 'raw') areaText.push('(before post-processing)');
+  } else viewport.setMask(null);
+  $('area').textContent = areaText.join(' ');
+  showSeriesResult(spec);
 }
 
-function maskKey(): string | null {
+function currentLabels(): { labels: Uint8Array; kind: 'series' | 'preview' | 'raw' } | null {
   const model = selectedModel();
-  return series === null || model === undefined ? null : `${model.id}|${series.slices[current].uid}`;
+  if (series === null || model === undefined) return null;
+  const result = seriesResults.get(`${model.id}|${series.seriesUid}`);
+  if (result !== undefined) return { labels: result.labels.subarray(current * result.pixels, (current + 1) * result.pixels), kind: 'series' };
+  const key = `${model.id}|${series.slices[current].uid}`;
+  const preview = previews.get(key);
+  if (preview !== undefined) return { labels: preview, kind: 'preview' };
+  const raw = masks.get(key);
+  return raw === undefined ? null : { labels: raw, kind: 'raw' };
+}
+
+function labelName(spec: SegmentationSpec, value: number): string {
+  return spec.labels.find((l) => l.value === value)?.name ?? `label ${value}`;
+}
+
+function showSeriesResult(spec: SegmentationSpec | undefined): void {
+  const model = selectedModel();
+  const result = series === null || model === undefined ? undefined : seriesResults.get(`${model.id}|${series.seriesUid}`);
+  const chart = $<HTMLCanvasElement>('area-chart');
+  if (result === undefined || spec === undefined) {
+    $('volume').textContent = '';
+    chart.hidden = true;
+    return;
+  }
+  if (result.volumes === null) $('volume').textContent = 'Volume: unknown (the series has no slice geometry)';
+  else {
+    const ml = (v: number) => `${Math.round(v).toLocaleString('en')} mL`;
+    const total = result.volumes.reduce((sum, v) => sum + v.ml, 0);
+    $('volume').textContent = result.volumes.length > 1
+      ? `Lung volume: ${result.volumes.map((v) => `${labelName(spec, v.value).toLowerCase()} ${ml(v.ml)}`).join(', ')}, total ${ml(total)}`
+      : `${labelName(spec, result.volumes[0].value)} volume: ${ml(total)}`;
+  }
+  chart.hidden = result.sliceAreasCm2 === null;
+  if (result.sliceAreasCm2 !== null) drawAreaChart(chart, result.sliceAreasCm2, current);
+}
+
+// Foreground area per slice as bars, the slice on screen in white.
+function drawAreaChart(canvas: HTMLCanvasElement, areas: number[], highlight: number): void {
+  const c = canvas.getContext('2d')!;
+  c.clearRect(0, 0, canvas.width, canvas.height);
+  const top = Math.max(1e-9, ...areas);
+  const w = canvas.width / areas.length;
+  areas.forEach((a, i) => {
+    const h = Math.round(((canvas.height - 12) * a) / top);
+    c.fillStyle = i === highlight ? '#fff' : '#ff8a8a';
+    c.fillRect(i * w, canvas.height - h, Math.max(1, w - 1), h);
+  });
+  c.fillStyle = '#aaa';
+  c.font = '10px system-ui, sans-serif';
+  c.fillText(`area per slice (max ${top.toFixed(0)} cm²)`, 4, 10);
 }
 
 $('canvas').addEventListener('wheel', (e) => {
@@ -300,7 +407,7 @@ async function loadCatalog(): Promise<void> {
     ...models.map((m) => {
       const option = document.createElement('option');
       option.value = m.id;
-      option.textContent = m.development ? `${m.name} (untrained development model)` : m.name;
+      option.textContent = m.development ? `${m.name} (development model)` : m.name;
       return option;
     }),
   );
@@ -311,19 +418,26 @@ function selectedModel(): CatalogModel | undefined {
   return models.find((m) => m.id === $<HTMLSelectElement>('model').value);
 }
 
+function updateButtons(): void {
+  const m = selectedModel();
+  $<HTMLButtonElement>('apply').disabled = m === undefined || series === null || seriesJob !== null || running !== null;
+  $<HTMLButtonElement>('segment-series').disabled = m === undefined || series === null || seriesJob !== null || running !== null;
+}
+
 function showModelCard(): void {
   const m = selectedModel();
-  $<HTMLButtonElement>('apply').disabled = m === undefined;
+  updateButtons();
   $('dev-warning').hidden = !m?.development;
   if (m === undefined) {
     $('card').textContent = models.length === 0 ? 'No model available.' : '';
+    showMask();
     return;
   }
-  const p = m.preprocessing;
+  const spec = specs.get(m.id);
   $('card').textContent = [
-    `${m.name}${m.development ? ' — untrained development model' : ''}: ${m.description}`,
-    `${m.task}${m.parameters ? `, ${m.parameters.toLocaleString('en')} parameters` : ''}; input ${p.inputSize.join('×')}, HU clipped to [${p.huClip.join(', ')}], threshold ${p.threshold}`,
-    ...m.problems.map((problem) => `catalog problem (default used): ${problem}`),
+    `${m.name}${m.development ? ' — development model, not validated' : ''}: ${m.description}`,
+    `${m.task}${m.parameters ? `, ${m.parameters.toLocaleString('en')} parameters` : ''}`,
+    ...(spec ? [describeSpec(spec)] : []),
   ].join('\n');
   if (m.cardUrl) {
     void fetch(m.cardUrl)
@@ -337,15 +451,36 @@ function showModelCard(): void {
 }
 $('model').addEventListener('change', showModelCard);
 
+// The model's own description of its pre- and post-processing (its ONNX metadata, read by the engine).
+function describeSpec(spec: SegmentationSpec): string {
+  const post = [
+    spec.components > 0 ? `${spec.components} largest 3-D components` : 'all components',
+    spec.fillHoles ? 'holes filled per slice' : '',
+    spec.splitLeftRight ? 'split into right and left' : '',
+  ].filter(Boolean);
+  return `${spec.name} ${spec.version}: input ${spec.inputSize.join('×')} (${spec.resample}), HU clipped to [${spec.huClip.join(', ')}], ` +
+    `x = (HU − ${spec.center}) / ${spec.scale}, ${spec.activation === 'none' ? 'probability' : spec.activation} output > ${spec.threshold}; ` +
+    `post-processing: ${post.join(', ')}; labels: ${spec.labels.filter((l) => l.value !== 255 || !spec.splitLeftRight).map((l) => l.name).join(', ')}`;
+}
+
 function setProgress(fraction: number | null, text = ''): void {
   $('progress').hidden = fraction === null;
   $('progress-fill').style.width = `${Math.round((fraction ?? 0) * 100)}%`;
   $('progress-text').textContent = text;
 }
 
+async function loadModel(model: CatalogModel): Promise<void> {
+  const loaded = await inference.load(model);
+  if (!specs.has(model.id)) {
+    specs.set(model.id, loaded.spec);
+    if (selectedModel() === model) showModelCard();
+  }
+}
+
+// One slice in the worker: the C++ Segmenter (the CLI's code) gives the mask, then its one-slice post-processing.
 async function applyDeepLearning(): Promise<void> {
   const model = selectedModel();
-  if (series === null || model === undefined || running !== null) return;
+  if (series === null || model === undefined || running !== null || seriesJob !== null) return;
   const s = series;
   const index = current;
   const slice = s.slices[index];
@@ -353,23 +488,21 @@ async function applyDeepLearning(): Promise<void> {
   const clicked = performance.now();
   running = new AbortController();
   const signal = running.signal;
-  $<HTMLButtonElement>('apply').disabled = true;
+  updateButtons();
   $('cancel').hidden = false;
   setProgress(0, 'Loading the model…');
   try {
     const hu = await s.frame(index);
-    const input = modelInput(hu, slice.format.rows, slice.format.columns, model.preprocessing);
-    lastInput = { shape: input.shape, data: input.data.slice() };
-    await inference.load(model);
+    await loadModel(model);
     const started = performance.now();
     setProgress(0, '0 %');
-    const output = await inference.run(model, input, (f) => {
+    const mask = masks.get(key) ?? await inference.segmentSlice(model, hu, slice.format.rows, slice.format.columns, (f) => {
       const left = timeLeftSeconds(f, performance.now() - started);
       setProgress(f, `${Math.floor(f * 100)} %${left === null ? '' : ` — about ${Math.ceil(left)} s left`}`);
     }, signal);
     const runMs = performance.now() - started;
-    lastOutput = output.slice();
-    masks.set(key, maskFromOutput(output, model.preprocessing, slice.format.rows, slice.format.columns));
+    masks.set(key, mask);
+    previews.set(key, await inference.postprocessSlice(model, mask, slice.format.rows, slice.format.columns, slice.geometry?.rowDirection));
     if (series === s && current === index) showMask();
     const info = await inference.info();
     timings.push({ clickToOverlayMs: performance.now() - clicked, runMs, threads: info.threads, flavor: info.flavor });
@@ -379,18 +512,115 @@ async function applyDeepLearning(): Promise<void> {
     if (!signal.aborted) showError(error);
   } finally {
     running = null;
-    $<HTMLButtonElement>('apply').disabled = selectedModel() === undefined;
     $('cancel').hidden = true;
+    updateButtons();
   }
 }
-let lastInput: { shape: number[]; data: Float32Array } | null = null;
-let lastOutput: Float32Array | null = null;
 
 function cancelRun(): void {
   running?.abort();
 }
+
+// The whole displayed series in the background: nearest slices first, resumable from the per-slice masks, then the
+// model's 3-D post-processing in the worker; lung volume and per-slice area.
+async function segmentDisplayedSeries(): Promise<void> {
+  const model = selectedModel();
+  if (series === null || model === undefined || seriesJob !== null || running !== null) return;
+  const s = series;
+  const { rows, columns } = s.slices[0].format;
+  if (s.slices.some((x) => x.format.rows !== rows || x.format.columns !== columns)) {
+    showError('The slices of this series differ in size: it cannot be segmented as one volume.');
+    return;
+  }
+  const key = `${model.id}|${s.seriesUid}`;
+  const controller = new AbortController();
+  const job = { controller, key, seriesUid: s.seriesUid, done: 0, total: s.slices.length };
+  seriesJob = job;
+  updateButtons();
+  const started = performance.now();
+  let computed = 0;
+  let lastCenter = current;
+  const setSeriesProgress = (fraction: number | null, text: string) => {
+    $('series-progress-row').hidden = fraction === null;
+    $('series-progress-fill').style.width = `${Math.round((fraction ?? 0) * 100)}%`;
+    $('series-progress-text').textContent = text;
+    const li = [...$('series').querySelectorAll<HTMLElement>('li')].find((x) => x.dataset.uid === s.seriesUid);
+    let bar = li?.querySelector<HTMLElement>('.bar-mini');
+    if (li && !bar) {
+      bar = document.createElement('div');
+      bar.className = 'bar-mini';
+      li.querySelector('div')?.append(bar);
+    }
+    if (bar) bar.style.width = `${Math.round((fraction ?? 1) * 100)}%`;
+  };
+  const label = `Series ${s.slices.length} slices`;
+  setSeriesProgress(0, `${label}: loading the model…`);
+  try {
+    await loadModel(model);
+    const firstMissing = s.slices.filter((x) => !masks.has(`${model.id}|${x.uid}`)).length;
+    const computeStarted = performance.now();
+    const labels = await segmentSeries({
+      slices: s.slices.length,
+      rows,
+      cols: columns,
+      center: () => (series === s ? (lastCenter = current) : lastCenter),
+      fetchFrame: (i) => s.frame(i),
+      segment: (i, hu, signal) => inference.segmentSlice(model, hu, rows, columns, (f) => {
+        setSeriesProgress((job.done + f) / job.total, progressText(job.done, job.total, computed, computeStarted, firstMissing));
+      }, signal),
+      cachedMask: (i) => masks.get(`${model.id}|${s.slices[i].uid}`),
+      storeMask: (i, mask) => {
+        masks.set(`${model.id}|${s.slices[i].uid}`, mask);
+        computed++;
+        if (series === s && current === i) showMask();
+      },
+      postprocess: (volume) => {
+        setSeriesProgress(1, `${label}: 3-D post-processing…`);
+        return inference.postprocessVolume(model, volume, s.slices.length, rows, columns, s.slices[0].geometry?.rowDirection);
+      },
+      onProgress: (done, total) => {
+        job.done = done;
+        setSeriesProgress(done / total, progressText(done, total, computed, computeStarted, firstMissing));
+      },
+    }, controller.signal);
+    seriesResults.set(key, measureSeries(s, labels, specs.get(model.id)!));
+    setSeriesProgress(null, '');
+  } catch (error) {
+    setSeriesProgress(null, '');
+    if (!controller.signal.aborted) showError(error);
+  } finally {
+    const info = await inference.info().catch(() => ({ threads: 0, flavor: '' }));
+    seriesTimings.push({ totalMs: performance.now() - started, slices: s.slices.length, computed, threads: info.threads, flavor: info.flavor, cancelled: controller.signal.aborted });
+    seriesJob = null;
+    updateButtons();
+    showMask();
+  }
+}
+
+function progressText(done: number, total: number, computed: number, since: number, toCompute: number): string {
+  const elapsed = performance.now() - since;
+  const left = computed > 0 ? ((toCompute - computed) * elapsed) / computed / 1000 : null;
+  return `Segmenting the series: ${done} / ${total} slices${left === null || left <= 0 ? '' : ` — about ${Math.ceil(left)} s left`}`;
+}
+
+function measureSeries(s: SeriesFrames, labels: Uint8Array, spec: SegmentationSpec): SeriesResult {
+  const { rows, columns } = s.slices[0].format;
+  const pixels = rows * columns;
+  const values = spec.splitLeftRight ? [1, 2] : [1];
+  const spacing = sliceSpacingMm(s.slices.map((x) => x.geometry));
+  const g = s.slices[0].geometry;
+  const volumes = spacing === null || g === null ? null : labelVolumes(labels, values, g.pixelSpacing, spacing);
+  const sliceAreasCm2 = g === null ? null : s.slices.map((x, i) => {
+    const counts = labelCounts(labels, i * pixels, pixels);
+    return values.reduce((sum, v) => sum + counts[v], 0) * (x.geometry ?? g).pixelSpacing[0] * (x.geometry ?? g).pixelSpacing[1] / 100;
+  });
+  return { labels, pixels, volumes, sliceAreasCm2 };
+}
+
 $('apply').addEventListener('click', () => void applyDeepLearning());
 $('cancel').addEventListener('click', cancelRun);
+$('segment-series').addEventListener('click', () => void segmentDisplayedSeries());
+$('series-cancel').addEventListener('click', () => seriesJob?.controller.abort());
 $('overlay-toggle').addEventListener('change', (e) => {
   viewport.overlayVisible = (e.target as HTMLInputElement).checked;
   viewport.draw();
@@ -402,11 +632,32 @@ $('overlay-opacity').addEventListener('input', (e) => {
 
 // ---- for the end-to-end test (web/test/e2e): read-only state
 (globalThis as unknown as { cairnViewer: object }).cairnViewer = {
-  state: () => ({ current, slices: series?.slices.length ?? 0, instance: series?.slices[current]?.uid, masks: masks.size }),
+  state: () => {
+    const model = selectedModel();
+    const result = series === null || model === undefined ? undefined : seriesResults.get(`${model.id}|${series.seriesUid}`);
+    return {
+      current,
+      drawn,
+      slices: series?.slices.length ?? 0,
+      instance: series?.slices[current]?.uid,
+      series: series?.seriesUid,
+      masks: masks.size,
+      previews: previews.size,
+      seriesJob: seriesJob === null ? null : { done: seriesJob.done, total: seriesJob.total },
+      error: $('error').hidden ? null : $('error-text').textContent,
+      volumes: result?.volumes ?? null,
+      sliceAreasCm2: result?.sliceAreasCm2 ?? null,
+    };
+  },
   overlayMask: () => viewport.overlayMask(),
-  lastInput: () => lastInput,
-  lastOutput: () => lastOutput,
+  // The model's raw 0/1 mask of slice `index` of the displayed series, and the series' label volume.
+  rawMask: (index: number) => (series === null ? null : masks.get(`${selectedModel()?.id}|${series.slices[index].uid}`) ?? null),
+  seriesLabels: () => (series === null ? null : seriesResults.get(`${selectedModel()?.id}|${series.seriesUid}`)?.labels ?? null),
+  sliceOrder: () => series?.slices.map((x) => x.uid) ?? [],
+  spec: () => specs.get(selectedModel()?.id ?? ''),
   timings: () => timings,
+  firstPaints: () => firstPaints,
+  seriesTimings: () => seriesTimings,
   engine: () => inference.info(),
 };
 

@@ -1,5 +1,5 @@
-// The slice view: one canvas showing a frame in HU through a window, zoomed and panned, with the mask as a red
-// semi-transparent overlay. Drawing is on the main thread from cached frames: a lookup table into ImageData, then
+// The slice view: one canvas showing a frame in HU through a window, zoomed and panned, with a label mask as a
+// semi-transparent overlay in the labels' colours. Drawing is on the main thread from cached frames: a lookup table into ImageData, then
 // drawImage of two offscreen canvases. Mouse: left drag = window/level, right or shift drag = pan, ctrl+wheel = zoom.
 import { renderWindowed, type Window } from './pixels.js';
 
@@ -25,6 +25,7 @@ export class Viewport {
   private rows = 0;
   private columns = 0;
   private hasOverlay = false;
+  private overlayColors: [number, number, number][] = [];
   private imageData: ImageData | null = null;
   private frameRequest = 0;
 
@@ -46,24 +47,40 @@ export class Viewport {
     this.renderImage();
   }
 
-  // The mask (1 inside, at the frame's size) or null to clear.
-  setMask(mask: Uint8Array | null): void {
+  // A label mask at the frame's size (0: nothing drawn) with the colour of each label value (sRGB; values without
+  // one are red), or null to clear.
+  setMask(mask: Uint8Array | null, colors: ReadonlyMap<number, readonly [number, number, number]> = new Map()): void {
     this.hasOverlay = mask !== null;
     if (mask !== null) {
+      this.overlayColors = Array.from({ length: 256 }, (_, v) => [...(colors.get(v) ?? [255, 0, 0])] as [number, number, number]);
+      const packed = new Uint32Array(256);
+      for (let v = 1; v < 256; ++v) {
+        const [r, g, b] = this.overlayColors[v];
+        packed[v] = (0xff << 24) | (b << 16) | (g << 8) | r; // opaque; alpha set when drawn
+      }
       const data = new ImageData(this.columns, this.rows);
       const px = new Uint32Array(data.data.buffer);
-      for (let i = 0; i < mask.length; ++i) px[i] = mask[i] ? 0xff0000ff : 0; // opaque red; alpha set when drawn
+      for (let i = 0; i < mask.length; ++i) px[i] = packed[mask[i]];
       this.overlay.getContext('2d')!.putImageData(data, 0, 0);
     }
     this.draw();
   }
 
-  // The overlay's own pixels (for tests: what is drawn red).
+  // The overlay's own pixels read back from its canvas (for tests): the label value whose colour each pixel has,
+  // the smallest when colours repeat, 0 where nothing is drawn.
   overlayMask(): Uint8Array | null {
     if (!this.hasOverlay) return null;
     const data = this.overlay.getContext('2d')!.getImageData(0, 0, this.columns, this.rows).data;
+    const byColor = new Map<number, number>();
+    for (let v = 255; v >= 1; --v) {
+      const [r, g, b] = this.overlayColors[v];
+      byColor.set((r << 16) | (g << 8) | b, v);
+    }
     const mask = new Uint8Array(this.rows * this.columns);
-    for (let i = 0; i < mask.length; ++i) mask[i] = data[4 * i] === 255 && data[4 * i + 3] === 255 ? 1 : 0;
+    for (let i = 0; i < mask.length; ++i) {
+      if (data[4 * i + 3] !== 255) continue;
+      mask[i] = byColor.get((data[4 * i] << 16) | (data[4 * i + 1] << 8) | data[4 * i + 2]) ?? 0;
+    }
     return mask;
   }
 
