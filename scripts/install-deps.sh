@@ -2,7 +2,8 @@
 # Installs what Cairn needs on Debian 12, only what is missing: the toolchain and test libraries from Debian,
 # the Python packages used to export test models (Debian's python3-torch and python3-onnx; PyPI is not used),
 # Debian's Chromium for the browser tests (driven by playwright-core, which downloads no browser), Debian's Orthanc
-# with its DICOMweb plugin and plugin SDK (the demo's PACS and the plugin's build and tests),
+# with its DICOMweb plugin and plugin SDK (the demo's PACS and the plugin's build and tests), pydicom, DCMTK and
+# dicom3tools (independent readers and the dciodvfy validator that the DICOM tests check Cairn's files with),
 # and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ packages=(
   python3 python3-numpy python3-onnx python3-torch
   chromium
   orthanc orthanc-dicomweb orthanc-dev curl xz-utils
+  python3-pydicom dcmtk dicom3tools
 )
 missing=()
 for p in "${packages[@]}"; do

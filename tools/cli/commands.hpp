@@ -10,5 +10,6 @@ namespace cairn::cli {
 int info_command(const std::vector<std::string>& tokens);
 int run_command(const std::vector<std::string>& tokens);
 int bench_command(const std::vector<std::string>& tokens);
+int segment_command(const std::vector<std::string>& tokens);
 
 }  // namespace cairn::cli

@@ -10,6 +10,7 @@ Usage:
   cairn run MODEL.onnx IN.npy OUT.npy [--threads N] [--quiet]
   cairn run MODEL.onnx --input NAME=IN.npy ... --output NAME=OUT.npy ...
   cairn bench MODEL.onnx [--shape SHAPE] [--threads N] [--runs R] [--warmup W] [--json]
+  cairn segment MODEL.onnx SERIES_DIR --out SEG.dcm|MASK.npy [--threads N] [--stow URL] [--reference RTSTRUCT]
   cairn help COMMAND
   cairn --version
 
@@ -17,6 +18,7 @@ Commands:
   info    describe a model: inputs, outputs, operators, parameters, FLOPs, memory, metadata
   run     run a model on .npy inputs and write .npy outputs
   bench   time a model on random input
+  segment segment a CT series (DICOM files) with a segmentation model: volumes, DICOM SEG or .npy, STOW-RS
 
 Tensors are float32 NumPy .npy files in C order (other numeric dtypes are converted when read).
 Exit status: 0 success, 1 error (file, model, shape, run), 2 usage error.
@@ -87,8 +89,28 @@ Options:
                        min_ms, max_ms, mean_ms, gflops, peak_rss_mb, times_ms
 )" + common_options("the number of hardware threads");
   }
+  if (command == "segment") {
+    return R"(Usage: cairn segment MODEL.onnx SERIES_DIR [--out SEG.dcm|MASK.npy] [options]
+
+Reads the CT series in SERIES_DIR (DICOM Part-10 files, uncompressed; slices sorted along the slice normal,
+pixels rescaled to Hounsfield units), runs the segmentation model on every slice with the pre- and
+post-processing its metadata describes (docs/model-metadata.md), and prints the volume of each label in mL
+(right, left and total when the model separates the lungs). Progress goes to stderr.
+
+Options:
+  --out FILE           FILE.dcm: a DICOM Segmentation (SEG) object referencing the series, one segment per
+                       label with its SNOMED CT code, empty frames left out; FILE.npy: the label volume as
+                       uint8 (slices, rows, columns), slices in ascending order along the normal
+  --series UID         the SeriesInstanceUID to read when SERIES_DIR holds several series
+  --stow URL           send the SEG to a DICOMweb server by STOW-RS (POST URL/studies), e.g.
+                       http://127.0.0.1:8042/dicom-web; http only (user:password@ for basic authentication)
+  --reference FILE     an RTSTRUCT with expert lung contours (left and right ROIs found by name): prints the
+                       3-D Dice coefficient and the volume difference, both lungs and each side
+  --quiet              no progress on stderr
+)" + common_options("the number of hardware threads");
+  }
   if (command == "help") {
-    return "Usage: cairn help [COMMAND]\n\nShows the help of a command (info, run, bench), or the general help.\n";
+    return "Usage: cairn help [COMMAND]\n\nShows the help of a command (info, run, bench, segment), or the general help.\n";
   }
   return "";
 }

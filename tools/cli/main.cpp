@@ -1,4 +1,4 @@
-// cairn: the command-line front end of the engine (info, run, bench).
+// cairn: the command-line front end of the engine (info, run, bench, segment).
 #include <cstdio>
 #include <iostream>
 #include <new>
@@ -30,14 +30,14 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   if (command == "help") {
     if (rest.size() > 1) throw UsageError("'cairn help' takes one command name");
     const std::string text = cairn::cli::command_help(rest[0]);
-    if (text.empty()) throw UsageError("unknown command '" + rest[0] + "' (commands: info, run, bench)");
+    if (text.empty()) throw UsageError("unknown command '" + rest[0] + "' (commands: info, run, bench, segment)");
     std::cout << text;
     return 0;
   }
-  const bool known = command == "info" || command == "run" || command == "bench";
+  const bool known = command == "info" || command == "run" || command == "bench" || command == "segment";
   if (!known) {
     if (!command.empty() && command[0] == '-') throw UsageError("unknown option '" + command + "'");
-    throw UsageError("unknown command '" + command + "' (commands: info, run, bench)");
+    throw UsageError("unknown command '" + command + "' (commands: info, run, bench, segment)");
   }
   if (cairn::cli::wants_help(rest)) {
     std::cout << cairn::cli::command_help(command);
@@ -45,6 +45,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   }
   if (command == "info") return cairn::cli::info_command(rest);
   if (command == "run") return cairn::cli::run_command(rest);
+  if (command == "segment") return cairn::cli::segment_command(rest);
   return cairn::cli::bench_command(rest);
 }
 
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cout.flush();
     std::cerr << "cairn: usage error: " << e.what() << "\n";
-    const bool known = command == "info" || command == "run" || command == "bench";
+    const bool known = command == "info" || command == "run" || command == "bench" || command == "segment";
     std::cerr << (known ? "Run 'cairn help " + command + "' for usage.\n" : "Run 'cairn --help' for usage.\n");
     return 2;
   } catch (const cairn::cli::CliError& e) {
