@@ -3,7 +3,7 @@
 // the worker polls between tiles. Without it the worker cannot hear anything until the run ends, so the client
 // terminates it: the run is rejected at once, and the client must be started again (and the model reloaded).
 import { abortReason, CairnError } from './errors.js';
-import type { SegmentationSpec, Tensor, TensorInfo } from './engine.js';
+import type { RtStructInfo, SegInfo, SegmentationSpec, SegWriteInfo, Tensor, TensorInfo } from './engine.js';
 import type { WasmFlavor } from './features.js';
 import type { WasmSource } from './module.js';
 import { buffersOf, ownBuffer, type WireTensor, type WorkerRequest, type WorkerResponse } from './protocol.js';
@@ -211,6 +211,35 @@ export class InferenceClient {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  // The DICOM SEG of a label volume (slices*rows*cols) over the series `description` describes (JSON, the schema of
+  // dicom/include/cairn/dicom/seg_c_api.h), built in the worker. `labels` is copied, not transferred.
+  async writeSeg(description: string, labels: Uint8Array): Promise<{ bytes: Uint8Array; info: SegWriteInfo }> {
+    const buffer = labels.slice().buffer;
+    const answer = (await this.request({ type: 'seg-write', id: this.nextId++, description, labels: buffer }, [buffer])) as Extract<WorkerResponse, { type: 'seg' }>;
+    return { bytes: new Uint8Array(answer.bytes), info: answer.info };
+  }
+
+  // What a SEG file says about itself (segments, referenced series). `seg` is copied.
+  async segInfo(seg: Uint8Array): Promise<SegInfo> {
+    const buffer = seg.slice().buffer;
+    const answer = (await this.request({ type: 'seg-info', id: this.nextId++, seg: buffer }, [buffer])) as Extract<WorkerResponse, { type: 'seg-info' }>;
+    return answer.info;
+  }
+
+  // A SEG's label volume on a series (voxels = slices*rows*cols), each voxel its segment number. `seg` is copied.
+  async readSeg(seg: Uint8Array, description: string, voxels: number): Promise<{ labels: Uint8Array; placedFrames: number }> {
+    const buffer = seg.slice().buffer;
+    const answer = (await this.request({ type: 'seg-read', id: this.nextId++, seg: buffer, description, voxels }, [buffer])) as Extract<WorkerResponse, { type: 'seg-labels' }>;
+    return { labels: new Uint8Array(answer.labels), placedFrames: answer.placedFrames };
+  }
+
+  // An RT Structure Set rasterized onto a series (description with its geometry). `rtstruct` is copied.
+  async readRtstruct(rtstruct: Uint8Array, description: string, voxels: number): Promise<{ labels: Uint8Array; info: RtStructInfo }> {
+    const buffer = rtstruct.slice().buffer;
+    const answer = (await this.request({ type: 'rtstruct-read', id: this.nextId++, rtstruct: buffer, description, voxels }, [buffer])) as Extract<WorkerResponse, { type: 'rtstruct-labels' }>;
+    return { labels: new Uint8Array(answer.labels), info: answer.info };
   }
 
   async unload(model: RemoteModel): Promise<void> {

@@ -1,7 +1,7 @@
 // The engine API: create an engine (the right WebAssembly build for this browser), load models from bytes, run them
 // with progress and cancellation. Runs happen on the calling thread: in a page, use the inference worker
 // (client.ts), which runs this API off the main thread.
-import { abortReason, CairnError } from './errors.js';
+import { abortReason, CairnError, errorFromStatus } from './errors.js';
 import { chooseFlavor, detectWasmFeatures, type WasmFeatures, type WasmFlavor } from './features.js';
 import { CairnModule, THREADED_MEMORY, type WasmSource } from './module.js';
 import { browserPoolWorker, WasmThreadPool, type PoolWorkerSpawner } from './thread_pool.js';
@@ -122,6 +122,100 @@ export class CairnEngine {
     } finally {
       m.free(data);
       m.free(opts);
+      m.free(out);
+    }
+  }
+
+  // DICOM SEG (dicom/include/cairn/dicom/seg_c_api.h): the Part-10 SEG of a label volume over the series that
+  // `description` (JSON, the C ABI's schema) describes, with what the writer says about it.
+  writeSeg(description: string, labels: Uint8Array): { bytes: Uint8Array; info: SegWriteInfo } {
+    const m = this.module;
+    const e = segExports(m);
+    const text = new TextEncoder().encode(description);
+    const json = m.copyIn(text);
+    const data = m.copyIn(labels);
+    const out = m.malloc(12); // uint8_t* bytes, size_t size, char* info
+    try {
+      m.view().setUint32(out, 0, true);
+      m.view().setUint32(out + 8, 0, true);
+      checkSeg(m, e.cairn_seg_write(json, text.byteLength, data, labels.byteLength, out, out + 4, out + 8));
+      const view = m.view();
+      const pointer = view.getUint32(out, true);
+      const size = view.getUint32(out + 4, true);
+      const infoPointer = view.getUint32(out + 8, true);
+      const bytes = m.u8().slice(pointer, pointer + size);
+      const info = JSON.parse(m.cString(infoPointer)) as SegWriteInfo;
+      e.cairn_seg_free(pointer);
+      e.cairn_seg_free(infoPointer);
+      return { bytes, info };
+    } finally {
+      m.free(json);
+      m.free(data);
+      m.free(out);
+    }
+  }
+
+  // What a SEG file says about itself: segments, the series it references, its size.
+  segInfo(seg: Uint8Array): SegInfo {
+    const m = this.module;
+    const e = segExports(m);
+    const data = m.copyIn(seg);
+    const out = m.malloc(4);
+    try {
+      m.view().setUint32(out, 0, true);
+      checkSeg(m, e.cairn_seg_info(data, seg.byteLength, out));
+      const infoPointer = m.view().getUint32(out, true);
+      const info = JSON.parse(m.cString(infoPointer)) as SegInfo;
+      e.cairn_seg_free(infoPointer);
+      return info;
+    } finally {
+      m.free(data);
+      m.free(out);
+    }
+  }
+
+  // The SEG's label volume on the series `description` describes (slices*rows*cols, each voxel the number of the
+  // segment covering it, 0 elsewhere).
+  readSeg(seg: Uint8Array, description: string, voxels: number): { labels: Uint8Array; placedFrames: number } {
+    const m = this.module;
+    const e = segExports(m);
+    const text = new TextEncoder().encode(description);
+    const data = m.copyIn(seg);
+    const json = m.copyIn(text);
+    const labels = m.malloc(voxels);
+    const placed = m.malloc(4);
+    try {
+      checkSeg(m, e.cairn_seg_read(data, seg.byteLength, json, text.byteLength, labels, voxels, placed));
+      return { labels: m.u8().slice(labels, labels + voxels), placedFrames: m.view().getInt32(placed, true) };
+    } finally {
+      m.free(data);
+      m.free(json);
+      m.free(labels);
+      m.free(placed);
+    }
+  }
+
+  // An RT Structure Set rasterized onto the series `description` describes (geometry needed): labels 1, 2, ... for
+  // the ROIs the description's "rois" names, else 1 right and 2 left lung.
+  readRtstruct(rtstruct: Uint8Array, description: string, voxels: number): { labels: Uint8Array; info: RtStructInfo } {
+    const m = this.module;
+    const e = segExports(m);
+    const text = new TextEncoder().encode(description);
+    const data = m.copyIn(rtstruct);
+    const json = m.copyIn(text);
+    const labels = m.malloc(voxels);
+    const out = m.malloc(4);
+    try {
+      m.view().setUint32(out, 0, true);
+      checkSeg(m, e.cairn_rtstruct_read(data, rtstruct.byteLength, json, text.byteLength, labels, voxels, out));
+      const infoPointer = m.view().getUint32(out, true);
+      const info = JSON.parse(m.cString(infoPointer)) as RtStructInfo;
+      e.cairn_seg_free(infoPointer);
+      return { labels: m.u8().slice(labels, labels + voxels), info };
+    } finally {
+      m.free(data);
+      m.free(json);
+      m.free(labels);
       m.free(out);
     }
   }
@@ -506,6 +600,66 @@ function segmentationExports(m: CairnModule): SegmentationExports {
     throw new CairnError('unsupported', 'this engine build has no segmentation functions: rebuild the WebAssembly modules (cmake --build build/wasm-simd, build/wasm-relaxed)');
   }
   return e as SegmentationExports;
+}
+
+export interface SegWriteInfo {
+  sop_instance_uid: string;
+  series_instance_uid: string;
+  frames: number;
+  frames_per_segment: number[];
+  warnings: string[];
+}
+
+export interface SegSegmentInfo {
+  number: number;
+  label: string;
+  algorithm: string;
+  snomed?: string;
+  scheme?: string;
+  meaning?: string;
+  color?: [number, number, number];
+}
+
+export interface SegInfo {
+  sop_instance_uid: string;
+  series_instance_uid: string;
+  study_instance_uid: string;
+  frame_of_reference_uid: string;
+  referenced_series_instance_uid: string;
+  segmentation_type: string;
+  series_description: string;
+  rows: number;
+  columns: number;
+  frames: number;
+  segments: SegSegmentInfo[];
+}
+
+export interface RtStructInfo {
+  frame_of_reference_uid: string;
+  rois: { value: number; name: string; contours: number; unmatched: number }[];
+  all_rois: string[];
+}
+
+// The DICOM SEG part of the C ABI (seg_c_api.h), absent from builds that do not link cairn_seg_c_api.
+interface SegExports {
+  cairn_seg_last_error(): number;
+  cairn_seg_write(json: number, jsonSize: number, labels: number, labelsSize: number, bytes: number, size: number, info: number): number;
+  cairn_seg_info(bytes: number, size: number, info: number): number;
+  cairn_seg_read(bytes: number, size: number, json: number, jsonSize: number, labels: number, labelsSize: number, placed: number): number;
+  cairn_seg_free(pointer: number): void;
+  cairn_rtstruct_read(bytes: number, size: number, json: number, jsonSize: number, labels: number, labelsSize: number, info: number): number;
+}
+
+function segExports(m: CairnModule): SegExports {
+  const e = m.exports as unknown as Partial<SegExports>;
+  if (typeof e.cairn_seg_write !== 'function' || typeof e.cairn_seg_read !== 'function') {
+    throw new CairnError('unsupported', 'this engine build has no DICOM SEG functions: rebuild the WebAssembly modules (cmake --build build/wasm-simd, build/wasm-relaxed)');
+  }
+  return e as SegExports;
+}
+
+function checkSeg(m: CairnModule, status: number): void {
+  if (status !== 0) throw errorFromStatus(status, m.cString(segExports(m).cairn_seg_last_error()));
 }
 
 // Routes the module's progress calls to a run's options; returns the progress function pointer to pass to the run

@@ -1,7 +1,7 @@
 // The inference worker's messages. Tensor and model bytes travel as transferred ArrayBuffers (no copies); a run may
 // carry a SharedArrayBuffer whose first Int32 the page sets to cancel it while the worker is busy computing.
 import type { CairnErrorCode } from './errors.js';
-import type { SegmentationSpec, TensorInfo } from './engine.js';
+import type { RtStructInfo, SegInfo, SegmentationSpec, SegWriteInfo, TensorInfo } from './engine.js';
 import type { WasmFlavor } from './features.js';
 import type { WasmSource } from './module.js';
 
@@ -48,7 +48,12 @@ export type WorkerRequest =
       cols: number;
       rowDirection?: number[];
       sliceOnly?: boolean; // one slice on its own (2-D components): cairn_postprocess_slice
-    };
+    }
+  // DICOM SEG (seg_c_api.h). description: the series (and, for writing, the segments and algorithm) as JSON.
+  | { type: 'seg-write'; id: number; description: string; labels: ArrayBuffer }
+  | { type: 'seg-info'; id: number; seg: ArrayBuffer }
+  | { type: 'seg-read'; id: number; seg: ArrayBuffer; description: string; voxels: number }
+  | { type: 'rtstruct-read'; id: number; rtstruct: ArrayBuffer; description: string; voxels: number };
 
 export type WorkerResponse =
   | { type: 'ready'; id: number; flavor: WasmFlavor; threads: number }
@@ -59,6 +64,10 @@ export type WorkerResponse =
   | { type: 'metadata'; id: number; metadata: Record<string, string> }
   | { type: 'segmenter'; id: number; segmenterId: number; spec: SegmentationSpec }
   | { type: 'mask'; id: number; mask: ArrayBuffer; probability?: ArrayBuffer; memoryBytes: number }
+  | { type: 'seg'; id: number; bytes: ArrayBuffer; info: SegWriteInfo }
+  | { type: 'seg-info'; id: number; info: SegInfo }
+  | { type: 'seg-labels'; id: number; labels: ArrayBuffer; placedFrames: number }
+  | { type: 'rtstruct-labels'; id: number; labels: ArrayBuffer; info: RtStructInfo }
   | { type: 'error'; id: number; code: CairnErrorCode | 'internal'; message: string };
 
 export type Post = (message: WorkerResponse, transfer: Transferable[]) => void;

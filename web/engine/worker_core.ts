@@ -118,6 +118,27 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
         post({ type: 'mask', id: request.id, mask, memoryBytes: needEngine().memoryBytes }, [mask]);
         return;
       }
+      case 'seg-write': {
+        const { bytes, info } = needEngine().writeSeg(request.description, new Uint8Array(request.labels));
+        const buffer = bytes.buffer as ArrayBuffer;
+        post({ type: 'seg', id: request.id, bytes: buffer, info }, [buffer]);
+        return;
+      }
+      case 'seg-info':
+        post({ type: 'seg-info', id: request.id, info: needEngine().segInfo(new Uint8Array(request.seg)) }, []);
+        return;
+      case 'seg-read': {
+        const { labels, placedFrames } = needEngine().readSeg(new Uint8Array(request.seg), request.description, request.voxels);
+        const buffer = labels.buffer as ArrayBuffer;
+        post({ type: 'seg-labels', id: request.id, labels: buffer, placedFrames }, [buffer]);
+        return;
+      }
+      case 'rtstruct-read': {
+        const { labels, info } = needEngine().readRtstruct(new Uint8Array(request.rtstruct), request.description, request.voxels);
+        const buffer = labels.buffer as ArrayBuffer;
+        post({ type: 'rtstruct-labels', id: request.id, labels: buffer, info }, [buffer]);
+        return;
+      }
       case 'unload': {
         for (const [id, entry] of segmenters) if (entry.modelId === request.modelId) segmenters.delete(id);
         models.get(request.modelId)?.dispose();

@@ -17,6 +17,7 @@ import { parseNpy } from '../../tools/npy.js';
 import { repoRoot } from '../../tools/paths.js';
 import { lungMetadata, withMetadata } from '../onnx_metadata.js';
 import { checkErrors } from './errors_e2e.js';
+import { checkSegSaveAndReopen } from './seg_e2e.js';
 import { startOrthanc, unpackDemoStudy } from './orthanc.js';
 import { formatScroll, measureScroll, pageArray, viewerState, waitForState } from './page_probe.js';
 
@@ -126,7 +127,11 @@ try {
   console.log(`Orthanc at ${orthanc.origin}, study ${studyUid} (${study.files.length} slices)`);
   const { page } = browser;
   const requests: string[] = [];
-  page.context().on('request', (r) => requests.push(r.url()));
+  const posts: import('playwright-core').Request[] = [];
+  page.context().on('request', (r) => {
+    requests.push(r.url());
+    if (r.method() === 'POST') posts.push(r);
+  });
   page.on('worker', (w) => requests.push(w.url()));
   await page.setViewportSize({ width: 1400, height: 900 });
   const open = async (query: string) => {
@@ -296,7 +301,10 @@ try {
   check(foreign.length === 0, `no request left the origin (${requests.length} requests)`, foreign.slice(0, 5).join(', '));
   check(requests.some((u) => u.includes('cairn-pool-worker') || u.includes('pool_worker')), 'the engine pool workers were loaded', '');
 
-  // ---- 5. Errors a person can act on.
+  // ---- 5. Save the series result to the PACS as a DICOM SEG, reload, reopen it over the CT (seg_e2e.ts).
+  await checkSegSaveAndReopen(page, { origin: orthanc.origin, studyUid, shots, computed: labels1!, posts, check });
+
+  // ---- 6. Errors a person can act on.
   await checkErrors(page, { origin: orthanc.origin, colourStudyUid, demoStudyUid: studyUid, shots, check });
 } finally {
   await browser.close();

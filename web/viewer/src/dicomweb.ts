@@ -3,6 +3,7 @@
 // name the server as it sees itself). Failures become DicomWebError with a message a person can act on.
 import { type DicomJson } from './dicom_json.js';
 import { parseMultipartRelated } from './multipart.js';
+import { stowBody, stowFailures } from './seg_series.js';
 
 // Exactly one media type: Orthanc 1.10 transcodes compressed instances to this, and misbehaves on lists.
 export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
@@ -81,6 +82,62 @@ export class DicomWebClient {
     const path = `studies/${enc(studyUid)}/series/${enc(seriesUid)}/instances/${enc(instanceUid)}/rendered?viewport=96,96`;
     const response = await this.get(path, 'image/jpeg', 'a thumbnail', signal);
     return response.blob();
+  }
+
+  // A whole instance as its Part-10 file (WADO-RS, PS3.18 10.4): the first part of the multipart answer.
+  async retrieveInstance(studyUid: string, seriesUid: string, instanceUid: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const path = `studies/${enc(studyUid)}/series/${enc(seriesUid)}/instances/${enc(instanceUid)}`;
+    const response = await this.get(path, 'multipart/related; type="application/dicom"', 'the instance', signal);
+    const body = new Uint8Array(await response.arrayBuffer());
+    let parts;
+    try {
+      parts = parseMultipartRelated(body, response.headers.get('Content-Type') ?? '');
+    } catch (error) {
+      throw new DicomWebError('bad-answer', `The PACS answered an instance request with something unexpected: ${(error as Error).message}.`);
+    }
+    if (parts.length === 0) throw new DicomWebError('bad-answer', 'The PACS answered an instance request with no instance.');
+    return parts[0].body;
+  }
+
+  // STOW-RS (PS3.18 10.5): POST {root}/studies/{study} with the instances as application/dicom parts. The only
+  // request of the viewer that sends data, made on the user's explicit "Save to PACS". Resolves with the server's
+  // answer; a refused instance (FailedSOPSequence) is an error.
+  async store(studyUid: string, instances: readonly Uint8Array[], signal?: AbortSignal): Promise<unknown> {
+    const boundary = `cairn-${crypto.randomUUID()}`;
+    const url = `${this.root}studies/${enc(studyUid)}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Accept: 'application/dicom+json' },
+        body: stowBody(instances, boundary) as BodyInit,
+        signal,
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new DicomWebError('aborted', 'Saving to the PACS was cancelled.');
+      throw new DicomWebError('unreachable', `The PACS at ${this.root} cannot be reached to save the segmentation (${(error as Error).message}).`);
+    }
+    const text = await response.text().catch(() => '');
+    let answer: unknown = null;
+    try {
+      answer = text.trim() === '' ? null : JSON.parse(text);
+    } catch {
+      answer = null;
+    }
+    if (!response.ok) {
+      if (response.status === 401 || response.status === 403) {
+        throw new DicomWebError(response.status === 401 ? 'unauthorized' : 'forbidden',
+          `The PACS refused to store the segmentation (HTTP ${response.status}): your account may not write to it.`, response.status);
+      }
+      const failed = answer === null ? [] : stowFailures(answer);
+      throw new DicomWebError(response.status >= 500 ? 'server' : 'bad-answer',
+        `The PACS refused to store the segmentation (HTTP ${response.status})${failed.length ? `: ${failed.join(', ')}` : ''}${text && !failed.length ? `: ${text.slice(0, 200)}` : ''}.`,
+        response.status);
+    }
+    const failed = answer === null ? [] : stowFailures(answer);
+    if (failed.length > 0) throw new DicomWebError('bad-answer', `The PACS did not store ${failed.join(', ')}.`, response.status);
+    return answer;
   }
 
   private async json(path: string, what: string, signal?: AbortSignal): Promise<DicomJson[]> {

@@ -3,7 +3,7 @@
 // (cairn_segment_slice, cairn_postprocess_volume: the CLI's code), with progress and cancellation. Nothing here
 // touches the DOM.
 import { InferenceClient, type RemoteModel, type RemoteSegmenter } from '../../engine/client.js';
-import type { SegmentationSpec } from '../../engine/engine.js';
+import type { RtStructInfo, SegInfo, SegmentationSpec, SegWriteInfo } from '../../engine/engine.js';
 import { CairnError } from '../../engine/errors.js';
 import { fetchVerifiedModel } from '../../engine/model_cache.js';
 import type { WasmFlavor } from '../../engine/features.js';
@@ -96,6 +96,23 @@ export class InferenceService {
   async postprocessSlice(model: CatalogModel, mask: Uint8Array, rows: number, cols: number, rowDirection?: readonly number[]): Promise<Uint8Array> {
     const { segmenter } = await this.load(model);
     return (await this.ensureClient()).postprocessSlice(segmenter, mask.slice(), rows, cols, rowDirection);
+  }
+
+  // DICOM SEG in the worker (seg_c_api.h): built from a label volume, described, read back onto a series.
+  async writeSeg(description: string, labels: Uint8Array): Promise<{ bytes: Uint8Array; info: SegWriteInfo }> {
+    return (await this.ensureClient()).writeSeg(description, labels);
+  }
+
+  async segInfo(seg: Uint8Array): Promise<SegInfo> {
+    return (await this.ensureClient()).segInfo(seg);
+  }
+
+  async readSeg(seg: Uint8Array, description: string, voxels: number): Promise<{ labels: Uint8Array; placedFrames: number }> {
+    return (await this.ensureClient()).readSeg(seg, description, voxels);
+  }
+
+  async readRtstruct(rtstruct: Uint8Array, description: string, voxels: number): Promise<{ labels: Uint8Array; info: RtStructInfo }> {
+    return (await this.ensureClient()).readRtstruct(rtstruct, description, voxels);
   }
 
   private reset(): void {

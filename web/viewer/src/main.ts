@@ -7,13 +7,16 @@ import relaxedWasmMt from '../../../build/wasm-relaxed/cairn-relaxed-mt.wasm?url
 import { parseCatalog, type CatalogModel } from './catalog.js';
 import { type DicomJson, Tag, formatDate, num, str } from './dicom_json.js';
 import { DicomWebClient, DicomWebError } from './dicomweb.js';
-import type { SegmentationSpec } from '../../engine/engine.js';
+import type { SegInfo, SegmentationSpec, SegWriteInfo } from '../../engine/engine.js';
 import { formatPatientPosition, patientPosition } from './geometry.js';
 import { InferenceService, timeLeftSeconds } from './inference.js';
 import { labelAreasCm2, labelCounts, labelVolumes, sliceSpacingMm, type LabelVolume } from './measure.js';
 import { userMessage } from './messages.js';
 import { checkCtSeries, WINDOW_PRESETS, type Window } from './pixels.js';
 import { SeriesFrames } from './series_frames.js';
+import { CairnError } from '../../engine/errors.js';
+import { FRAME_OF_REFERENCE_UID, SegDescriptionError, SEG_MODALITY, segWriteDescription, seriesGeometryDescription, seriesReadDescription } from './seg_series.js';
+import { COMPARE_BOTH, COMPARE_ONLY_A, COMPARE_ONLY_B, compareLabels, comparisonSlice, type Comparison } from './seg_compare.js';
 import { segmentSeries } from './series_segmentation.js';
 import { Viewport } from './viewport.js';
 
@@ -53,6 +56,27 @@ interface SeriesResult {
 const seriesResults = new Map<string, SeriesResult>();
 let running: AbortController | null = null;
 let seriesJob: { controller: AbortController; key: string; seriesUid: string; done: number; total: number } | null = null;
+// `${model}|${series}` -> the DICOM SEG of that series result, kept once built so that Retry re-sends it as is.
+interface SaveState {
+  key: string;
+  seg: { bytes: Uint8Array; info: SegWriteInfo } | null;
+  status: 'building' | 'sending' | 'saved' | 'failed';
+  message: string;
+}
+const saves = new Map<string, SaveState>();
+// A stored SEG (or an RT Structure Set, rasterized) opened over the series it references: its labels (segment
+// numbers; for an RTSTRUCT 1 right and 2 left lung) on that series' slices.
+interface SegOverlay {
+  kind: 'SEG' | 'RTSTRUCT';
+  ctSeriesUid: string;
+  segSeriesUid: string;
+  info: SegInfo;
+  labels: Uint8Array; // slices*rows*cols, in the order of SeriesFrames.slices
+  pixels: number;
+  colors: Map<number, [number, number, number]>;
+}
+let segOverlay: SegOverlay | null = null;
+let listedSeries: { studyUid: string; list: DicomJson[] } | null = null;
 const timings: { clickToOverlayMs: number; runMs: number; threads: number; flavor: string }[] = [];
 const seriesTimings: { totalMs: number; slices: number; computed: number; threads: number; flavor: string; cancelled: boolean }[] = [];
 
@@ -143,7 +167,18 @@ async function openStudy(studyUid: string, seriesUid?: string): Promise<void> {
     showError(new DicomWebError('not-found', `The PACS has no study ${studyUid} (or it has no series).`));
     return;
   }
+  renderSeriesList(studyUid, list);
+  const first = list.find((s) => str(s, Tag.SeriesInstanceUID) === seriesUid) ?? list.find((s) => str(s, Tag.Modality) === 'CT') ?? list[0];
+  if (str(first, Tag.Modality) === SEG_MODALITY) await openSegSeries(studyUid, first);
+  else if (str(first, Tag.Modality) === 'RTSTRUCT') await openRtstructSeries(studyUid, first);
+  else await openSeries(studyUid, first);
+}
+
+// The study's series, by number, each with its thumbnail; a SEG opens as an overlay on the series it references.
+function renderSeriesList(studyUid: string, list: DicomJson[]): void {
   list.sort((a, b) => (num(a, Tag.SeriesNumber) ?? 0) - (num(b, Tag.SeriesNumber) ?? 0));
+  listedSeries = { studyUid, list };
+  const selected = series?.seriesUid;
   const ul = $('series');
   ul.replaceChildren(
     ...list.map((s) => {
@@ -156,13 +191,20 @@ async function openStudy(studyUid: string, seriesUid?: string): Promise<void> {
       text.textContent = `${str(s, Tag.Modality)} #${str(s, Tag.SeriesNumber)} ${str(s, Tag.SeriesDescription)}\n${str(s, Tag.NumberOfSeriesRelatedInstances)} images`;
       text.className = 'muted';
       li.append(img, text);
-      li.addEventListener('click', () => void openSeries(studyUid, s));
+      li.classList.toggle('selected', uid === selected);
+      const modality = str(s, Tag.Modality);
+      li.addEventListener('click', () => void (modality === SEG_MODALITY ? openSegSeries(studyUid, s) : modality === 'RTSTRUCT' ? openRtstructSeries(studyUid, s) : openSeries(studyUid, s)));
+      if (modality === SEG_MODALITY || modality === 'RTSTRUCT') li.title = 'Open as an overlay on the CT series it was drawn on';
       void thumbnail(studyUid, uid, img);
       return li;
     }),
   );
-  const first = list.find((s) => str(s, Tag.SeriesInstanceUID) === seriesUid) ?? list.find((s) => str(s, Tag.Modality) === 'CT') ?? list[0];
-  await openSeries(studyUid, first);
+}
+
+// After a save: the study's series again (the new SEG among them), the open series unchanged.
+async function refreshSeriesList(studyUid: string): Promise<void> {
+  for (const key of [...metadataRequests.keys()]) if (key.startsWith(`${studyUid}|`)) metadataRequests.delete(key);
+  renderSeriesList(studyUid, await client.listSeries(studyUid));
 }
 
 // A series' metadata is asked for once (the thumbnail and the viewer both need it, at the same time when a study
@@ -204,6 +246,7 @@ async function openSeries(studyUid: string, s: DicomJson): Promise<void> {
     series = frames;
     drawn = -1;
     seriesInfo = metadata[0];
+    if (segOverlay !== null && segOverlay.ctSeriesUid !== seriesUid) segOverlay = null;
   } catch (error) {
     showError(error);
     return;
@@ -274,6 +317,8 @@ async function showSlice(index: number): Promise<void> {
 function showMask(): void {
   const model = selectedModel();
   const spec = model === undefined ? undefined : specs.get(model.id);
+  updateSaveRow();
+  if (showSegOverlay(spec)) return;
   const shown = currentLabels();
   const areaText: string[] = [];
   if (shown !== null && series !== null && spec !== undefined) {
@@ -297,6 +342,202 @@ function showMask(): void {
   } else viewport.setMask(null);
   $('area').textContent = areaText.join(' ');
   showSeriesResult(spec);
+}
+
+// ---- DICOM SEG: saving a series result to the PACS, opening a stored SEG over its series, comparing them
+
+// The stored SEG over the slice on screen (or, with Compare, both it and the model in two colours); false when no
+// SEG is open on this series.
+function showSegOverlay(spec: SegmentationSpec | undefined): boolean {
+  const overlay = segOverlay;
+  const onThisSeries = overlay !== null && series !== null && overlay.ctSeriesUid === series.seriesUid;
+  $('seg-row').hidden = !onThisSeries;
+  if (!onThisSeries || overlay === null || series === null) {
+    $('compare-text').hidden = true;
+    return false;
+  }
+  const model = selectedModel();
+  const result = model === undefined ? undefined : seriesResults.get(`${model.id}|${series.seriesUid}`);
+  const segSlice = overlay.labels.subarray(current * overlay.pixels, (current + 1) * overlay.pixels);
+  const names = overlay.info.segments.map((x) => x.label).join(', ');
+  $('seg-text').textContent = `${overlay.kind} "${overlay.info.series_description || overlay.segSeriesUid}": ${names}`;
+  $('compare-label').hidden = result === undefined;
+  const compare = result !== undefined && $<HTMLInputElement>('compare-toggle').checked;
+  if (compare && result !== undefined) {
+    const modelSlice = result.labels.subarray(current * result.pixels, (current + 1) * result.pixels);
+    viewport.setMask(comparisonSlice(modelSlice, segSlice), new Map([
+      [COMPARE_BOTH, [255, 220, 0]],
+      [COMPARE_ONLY_A, [255, 60, 60]],
+      [COMPARE_ONLY_B, [60, 140, 255]],
+    ] as const));
+    const c = comparison(overlay, result);
+    const voxelMl = voxelVolumeMl(series);
+    const fmt = (d: number | null) => (d === null ? '—' : d.toFixed(3));
+    const volumes = voxelMl === null ? '' : (() => {
+      const a = c.voxelsA * voxelMl;
+      const b = c.voxelsB * voxelMl;
+      const slice = (c.sliceVoxelsA[current] - c.sliceVoxelsB[current]) * voxelMl;
+      return `; volume: model ${a.toFixed(1)} mL, ${overlay.kind} ${b.toFixed(1)} mL, difference ${(a - b).toFixed(1)} mL` +
+        `${b > 0 ? ` (${(((a - b) / b) * 100).toFixed(1)} %)` : ''}, on this slice ${slice.toFixed(2)} mL`;
+    })();
+    $('compare-text').textContent = `Dice model vs ${overlay.kind}: series ${fmt(c.dice)}, this slice ${fmt(c.sliceDice[current])}${volumes}. ` +
+      `Yellow: both; red: model only; blue: ${overlay.kind} only.`;
+    $('compare-text').hidden = false;
+  } else {
+    viewport.setMask(segSlice, overlay.colors);
+    $('compare-text').hidden = true;
+  }
+  $('area').textContent = '';
+  showSeriesResult(spec);
+  return true;
+}
+
+const comparisons = new WeakMap<Uint8Array, { with: Uint8Array; result: Comparison }>();
+function comparison(overlay: SegOverlay, result: SeriesResult): Comparison {
+  const known = comparisons.get(overlay.labels);
+  if (known !== undefined && known.with === result.labels) return known.result;
+  const c = compareLabels(result.labels, overlay.labels, overlay.labels.length / overlay.pixels, overlay.pixels);
+  comparisons.set(overlay.labels, { with: result.labels, result: c });
+  return c;
+}
+
+function voxelVolumeMl(s: SeriesFrames): number | null {
+  const spacing = sliceSpacingMm(s.slices.map((x) => x.geometry));
+  const g = s.slices[0].geometry;
+  return spacing === null || g === null ? null : (g.pixelSpacing[0] * g.pixelSpacing[1] * spacing) / 1000;
+}
+
+// A stored SEG series: its (first) instance, read in the worker, placed on the series it references, which opens.
+async function openSegSeries(studyUid: string, s: DicomJson): Promise<void> {
+  const segSeriesUid = str(s, Tag.SeriesInstanceUID);
+  setProgress(0, 'Opening the segmentation…');
+  try {
+    const metadata = await seriesMetadata(studyUid, segSeriesUid);
+    if (metadata.length === 0) throw new DicomWebError('not-found', 'The SEG series has no instances.');
+    const bytes = await client.retrieveInstance(studyUid, segSeriesUid, str(metadata[0], Tag.SOPInstanceUID));
+    const info = await inference.segInfo(bytes);
+    const referenced = info.referenced_series_instance_uid;
+    if (referenced === '') throw new Error('the SEG names no source series (ReferencedSeriesSequence), so it cannot be placed on one');
+    if (series?.seriesUid !== referenced) {
+      const listed = listedSeries?.studyUid === studyUid ? listedSeries.list.find((x) => str(x, Tag.SeriesInstanceUID) === referenced) : undefined;
+      if (listed === undefined) throw new Error(`the series this SEG segments (${referenced}) is not in this study`);
+      await openSeries(studyUid, listed);
+      if (series?.seriesUid !== referenced) return; // opening it failed: its error is shown
+    }
+    const target = series!;
+    const { rows, columns } = target.slices[0].format;
+    const description = JSON.stringify(seriesReadDescription(target.slices.map((x) => x.instance)));
+    const { labels } = await inference.readSeg(bytes, description, target.slices.length * rows * columns);
+    const colors = new Map<number, [number, number, number]>();
+    const fallback: [number, number, number][] = [[60, 140, 255], [255, 160, 0], [80, 220, 120], [220, 80, 220]];
+    info.segments.forEach((x, i) => colors.set(x.number, x.color ?? fallback[i % fallback.length]));
+    segOverlay = { kind: 'SEG', ctSeriesUid: referenced, segSeriesUid, info, labels, pixels: rows * columns, colors };
+    for (const li of $('series').querySelectorAll('li')) li.classList.toggle('selected', li.dataset.uid === segSeriesUid || li.dataset.uid === referenced);
+    showMask();
+  } catch (error) {
+    showError(error instanceof Error && !(error instanceof DicomWebError) && !(error as { code?: string }).code
+      ? `The segmentation cannot be opened: ${error.message}.`
+      : error);
+  } finally {
+    setProgress(null);
+  }
+}
+
+// An RT Structure Set series: rasterized in the worker onto the open CT series (or the study's first CT series) when
+// they share the frame of reference; its lungs are labelled 1 right and 2 left, as the lung model's.
+async function openRtstructSeries(studyUid: string, s: DicomJson): Promise<void> {
+  const rtSeriesUid = str(s, Tag.SeriesInstanceUID);
+  setProgress(0, 'Opening the structure set…');
+  try {
+    const metadata = await seriesMetadata(studyUid, rtSeriesUid);
+    if (metadata.length === 0) throw new DicomWebError('not-found', 'The RTSTRUCT series has no instances.');
+    const bytes = await client.retrieveInstance(studyUid, rtSeriesUid, str(metadata[0], Tag.SOPInstanceUID));
+    if (series === null || series.studyUid !== studyUid) {
+      const ct = listedSeries?.studyUid === studyUid ? listedSeries.list.find((x) => str(x, Tag.Modality) === 'CT') : undefined;
+      if (ct === undefined) throw new Error('the study has no CT series to draw it on');
+      await openSeries(studyUid, ct);
+      if (series === null) return;
+    }
+    const target = series!;
+    const { rows, columns } = target.slices[0].format;
+    const description = JSON.stringify(seriesGeometryDescription(target.slices.map((x) => x.instance)));
+    const { labels, info } = await inference.readRtstruct(bytes, description, target.slices.length * rows * columns);
+    const frame = str(target.slices[0].instance, FRAME_OF_REFERENCE_UID);
+    if (info.frame_of_reference_uid !== '' && frame !== '' && info.frame_of_reference_uid !== frame) {
+      throw new Error(`it was drawn in another frame of reference (${info.frame_of_reference_uid}) than the open series (${frame})`);
+    }
+    const colors = new Map<number, [number, number, number]>([[1, [60, 140, 255]], [2, [255, 160, 0]]]);
+    const segInfo: SegInfo = {
+      sop_instance_uid: str(metadata[0], Tag.SOPInstanceUID), series_instance_uid: rtSeriesUid, study_instance_uid: studyUid,
+      frame_of_reference_uid: info.frame_of_reference_uid, referenced_series_instance_uid: target.seriesUid, segmentation_type: 'RTSTRUCT',
+      series_description: str(s, Tag.SeriesDescription) || 'RT Structure Set', rows, columns, frames: 0,
+      segments: info.rois.map((r) => ({ number: r.value, label: r.name, algorithm: '' })),
+    };
+    segOverlay = { kind: 'RTSTRUCT', ctSeriesUid: target.seriesUid, segSeriesUid: rtSeriesUid, info: segInfo, labels, pixels: rows * columns, colors };
+    showMask();
+  } catch (error) {
+    showError(error instanceof Error && !(error instanceof DicomWebError) && !(error as { code?: string }).code
+      ? `The structure set cannot be opened: ${error.message}.`
+      : error);
+  } finally {
+    setProgress(null);
+  }
+}
+
+// The Save to PACS row: offered once the displayed series has a series result.
+function updateSaveRow(): void {
+  const model = selectedModel();
+  const key = model === undefined || series === null ? '' : `${model.id}|${series.seriesUid}`;
+  const result = key === '' ? undefined : seriesResults.get(key);
+  $('save-row').hidden = result === undefined;
+  if (result === undefined) return;
+  const save = saves.get(key);
+  const busy = save?.status === 'building' || save?.status === 'sending';
+  $<HTMLButtonElement>('save-pacs').disabled = busy || save?.status === 'saved' || save?.status === 'failed';
+  $('save-retry').hidden = save?.status !== 'failed';
+  $('save-status').textContent = save?.message ?? '';
+  $('save-status').classList.toggle('failed', save?.status === 'failed');
+}
+
+// Builds the SEG of the displayed series' result in the worker (once), sends it by STOW-RS, and lists the study's
+// series again. On failure the SEG is kept: Retry sends the same bytes.
+async function saveToPacs(): Promise<void> {
+  const model = selectedModel();
+  if (series === null || model === undefined) return;
+  const s = series;
+  const key = `${model.id}|${s.seriesUid}`;
+  const result = seriesResults.get(key);
+  const spec = specs.get(model.id);
+  if (result === undefined || spec === undefined) return;
+  const save: SaveState = saves.get(key) ?? { key, seg: null, status: 'building', message: '' };
+  if (save.status === 'building' && save.message !== '') return; // already under way
+  if (save.status === 'sending' || save.status === 'saved') return;
+  saves.set(key, save);
+  const update = (status: SaveState['status'], message: string) => {
+    save.status = status;
+    save.message = message;
+    updateSaveRow();
+  };
+  try {
+    if (save.seg === null) {
+      update('building', 'Building the DICOM SEG…');
+      save.seg = await inference.writeSeg(segWriteDescription(s.slices.map((x) => x.instance), spec), result.labels);
+    }
+    update('sending', `Sending the DICOM SEG (${(save.seg.bytes.byteLength / 1024).toFixed(0)} KiB) to the PACS…`);
+    await client.store(s.studyUid, [save.seg.bytes]);
+    const { info } = save.seg;
+    update('saved', `Saved to the PACS: series ${info.series_instance_uid}, ${info.frames} frames.` +
+      (info.warnings.length ? ` Warnings: ${info.warnings.join('; ')}` : ''));
+    try {
+      await refreshSeriesList(s.studyUid);
+    } catch (error) {
+      showError(error);
+    }
+  } catch (error) {
+    const reason = error instanceof SegDescriptionError ? `the DICOM SEG cannot be built: ${error.message}.`
+      : error instanceof CairnError ? `the DICOM SEG cannot be built: ${error.message}` : userMessage(error);
+    update('failed', `Not saved: ${reason}${save.seg === null ? '' : ' Retry sends the same segmentation again.'}`);
+  }
 }
 
 function currentLabels(): { labels: Uint8Array; kind: 'series' | 'preview' | 'raw' } | null {
@@ -618,6 +859,13 @@ function measureSeries(s: SeriesFrames, labels: Uint8Array, spec: SegmentationSp
 }
 
 $('apply').addEventListener('click', () => void applyDeepLearning());
+$('save-pacs').addEventListener('click', () => void saveToPacs());
+$('save-retry').addEventListener('click', () => void saveToPacs());
+$('seg-close').addEventListener('click', () => {
+  segOverlay = null;
+  showMask();
+});
+$('compare-toggle').addEventListener('change', () => showMask());
 $('cancel').addEventListener('click', cancelRun);
 $('segment-series').addEventListener('click', () => void segmentDisplayedSeries());
 $('series-cancel').addEventListener('click', () => seriesJob?.controller.abort());
@@ -650,6 +898,15 @@ $('overlay-opacity').addEventListener('input', (e) => {
     };
   },
   overlayMask: () => viewport.overlayMask(),
+  // The DICOM SEG: the save's state, the opened SEG's label volume (segment numbers, slices as sliceOrder()).
+  saveState: () => {
+    const model = selectedModel();
+    const save = series === null || model === undefined ? undefined : saves.get(`${model.id}|${series.seriesUid}`);
+    return save === undefined ? null : { status: save.status, message: save.message, series: save.seg?.info.series_instance_uid ?? null };
+  },
+  segOverlay: () => (segOverlay === null ? null : { ctSeries: segOverlay.ctSeriesUid, segSeries: segOverlay.segSeriesUid, info: segOverlay.info, labels: segOverlay.labels }),
+  segLabels: () => segOverlay?.labels ?? null,
+  seriesList: () => listedSeries?.list.map((x) => ({ uid: str(x, Tag.SeriesInstanceUID), modality: str(x, Tag.Modality) })) ?? [],
   // The model's raw 0/1 mask of slice `index` of the displayed series, and the series' label volume.
   rawMask: (index: number) => (series === null ? null : masks.get(`${selectedModel()?.id}|${series.slices[index].uid}`) ?? null),
   seriesLabels: () => (series === null ? null : seriesResults.get(`${selectedModel()?.id}|${series.seriesUid}`)?.labels ?? null),
