@@ -20,14 +20,18 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#if !defined(__wasi__)
 #include <filesystem>
+#endif
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "cairn/engine.hpp"
+#if !defined(__wasi__)
 #include "io/npy.hpp"
+#endif
 #include "kernels/dispatch.hpp"
 #include "kernels/ref/gemm_ref.hpp"
 #include "op_test_util.hpp"
@@ -152,17 +156,25 @@ double winograd_abs_sum(const WinogradMatrices& wm, const SpatialGeometry& g, in
 }
 
 // Even trials have many channels for few pixels (F(2x2): its transformed weights per output pixel are large, see
-// WinogradConv::choose_tile), odd ones few channels for more pixels (F(4x4)).
+// WinogradConv::choose_tile), odd ones few channels for more pixels (F(4x4)). The last four (F(4x4)) are wide and
+// flat, so that tile rows hold 16 tiles or more: transforms with row variants read those from the rows, or from a
+// padded copy of them at the edges (RowTransformsEqualGatherAndScatterToTheBit covers F(2x2)'s).
 TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
   if (!kernels::active_kernels().fast_paths) GTEST_SKIP() << "CAIRN_KERNELS=reference";
   std::mt19937 rng(99);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
   int tiles_seen[5] = {};
-  for (int trial = 0; trial < 12; ++trial) {
-    const bool many_channels = trial % 2 == 0;
-    const int64_t cin = many_channels ? pick(40, 70) : pick(8, 24), cout = many_channels ? pick(40, 70) : pick(8, 24);
-    // At least 16x16 outputs: smaller planes go to the direct convolution (WinogradConv::choose_tile).
-    const int64_t h = many_channels ? pick(18, 22) : pick(18, 31), w = many_channels ? pick(18, 22) : pick(18, 33);
+  for (int trial = 0; trial < 16; ++trial) {
+    const bool wide = trial >= 12, many_channels = trial % 2 == 0 && !wide;
+    const int64_t cin = many_channels ? pick(40, 70) : pick(8, wide ? 12 : 24);
+    const int64_t cout = many_channels ? pick(40, 70) : pick(8, wide ? 12 : 24);
+    // At least 16x16 outputs (or as many in wide planes): smaller planes go to the direct convolution
+    // (WinogradConv::choose_tile).
+    int64_t h = many_channels ? pick(18, 22) : pick(18, 31), w = many_channels ? pick(18, 22) : pick(18, 33);
+    if (wide) {
+      h = pick(10, 12);
+      w = pick(66, 100);
+    }
     const int64_t pt = pick(0, 2), pl = pick(0, 2), pb = pick(0, 2), pr = pick(0, 2);
     FusedActivation act;
     if (trial % 3 == 1) act.kind = FusedActivation::Kind::kRelu;
@@ -269,6 +281,83 @@ TEST(Winograd, TransformsOfEveryIsaMatchTheTransformInDouble) {
   }
 }
 
+// The row variants (kernels/winograd_transforms.hpp) against gathering into the transform's layout and input, and
+// output and scattering: equal to the bit (a tile must not change with the tiles it shares a call with), and
+// output_rows writes its tile * 16 floats of each of its rows and nothing else. The patches end at the last float
+// of their rows, as at the right edge of an image.
+TEST(Winograd, RowTransformsEqualGatherAndScatterToTheBit) {
+  constexpr int64_t L = kernels::kWinogradLanes;
+  int with_rows = 0;
+  for (int64_t tile : {4, 2}) {
+    const int64_t a = tile + 2, points = a * a, width = tile * L + 2;  // 16 patches side by side
+    for (const kernels::WinogradTransform* t : kernels::supported_winograd_transforms(tile)) {
+      ASSERT_EQ(t->input_rows == nullptr, t->output_rows == nullptr) << t->name;
+      if (t->input_rows == nullptr) continue;
+      ++with_rows;
+      for (uint32_t seed = 1; seed <= 3; ++seed) {
+        const int64_t row_stride = width + int64_t(seed) - 1;
+        const auto image = random_floats(size_t((a - 1) * row_stride + width), seed * 11);
+        const int64_t v_stride = L * 2 + int64_t(seed);
+        std::vector<float> from_rows(size_t(points * v_stride), 0.0f), gathered(from_rows.size(), 0.0f);
+        t->input_rows(image.data(), row_stride, from_rows.data(), v_stride);
+        std::vector<float> d(size_t(points * L));
+        for (int64_t i = 0; i < a; ++i) {
+          for (int64_t j = 0; j < a; ++j) {
+            for (int64_t l = 0; l < L; ++l) {
+              d[size_t((i * a + j) * L + l)] = image[size_t(i * row_stride + tile * l + j)];
+            }
+          }
+        }
+        t->input(d.data(), gathered.data(), v_stride);
+        ASSERT_EQ(std::memcmp(from_rows.data(), gathered.data(), from_rows.size() * sizeof(float)), 0) << t->name;
+
+        const int64_t m_stride = L * 3 + int64_t(seed);
+        const auto m = random_floats(size_t(points * m_stride), seed * 11 + 1);
+        std::vector<float> y(size_t(tile * tile * L));
+        t->output(m.data(), m_stride, y.data());
+        const float sentinel = -1234.5f;
+        std::vector<float> rows(size_t(tile * row_stride), sentinel);
+        t->output_rows(m.data(), m_stride, rows.data(), row_stride);
+        for (int64_t r = 0; r < tile; ++r) {
+          for (int64_t col = 0; col < row_stride; ++col) {
+            const float got = rows[size_t(r * row_stride + col)];
+            if (col < tile * L) {
+              const float want = y[size_t((r * tile + col % tile) * L + col / tile)];
+              ASSERT_EQ(std::memcmp(&got, &want, sizeof(float)), 0) << t->name << " output row " << r << " col " << col;
+            } else {
+              ASSERT_EQ(got, sentinel) << t->name << " wrote past its tiles in row " << r;
+            }
+          }
+        }
+      }
+    }
+  }
+#if defined(__wasm_simd128__)
+  EXPECT_EQ(with_rows, 2) << "the WebAssembly transforms have row variants";
+#endif
+}
+
+// WebAssembly's transforms by hand repeat the scalar ones' operations in the same order (SIMD128 has no fused
+// multiply-add): equal to the bit.
+#if defined(__wasm_simd128__)
+TEST(Winograd, WasmTransformsEqualTheScalarOnesToTheBit) {
+  constexpr int64_t L = kernels::kWinogradLanes;
+  for (int64_t tile : {4, 2}) {
+    const auto list = kernels::supported_winograd_transforms(tile);
+    ASSERT_EQ(list.size(), 2u);
+    const int64_t points = (tile + 2) * (tile + 2);
+    const auto d = random_floats(size_t(points * L), 77, -100.0f, 100.0f);
+    std::vector<float> v0(size_t(points * L)), v1(v0.size()), y0(size_t(tile * tile * L)), y1(y0.size());
+    list[0]->input(d.data(), v0.data(), L);
+    list[1]->input(d.data(), v1.data(), L);
+    EXPECT_EQ(std::memcmp(v0.data(), v1.data(), v0.size() * sizeof(float)), 0) << list[1]->name;
+    list[0]->output(d.data(), L, y0.data());
+    list[1]->output(d.data(), L, y1.data());
+    EXPECT_EQ(std::memcmp(y0.data(), y1.data(), y0.size() * sizeof(float)), 0) << list[1]->name;
+  }
+}
+#endif
+
 TEST(Threads, ConvAndConvTransposeAreBitwiseIdenticalFor1To3Threads) {
   struct Case {
     std::string op;
@@ -278,6 +367,7 @@ TEST(Threads, ConvAndConvTransposeAreBitwiseIdenticalFor1To3Threads) {
   };
   const std::vector<Case> cases = {
       {"Conv", {2, 19, 37, 29}, {21, 19, 3, 3}, {1, 1, 1, 1}, {}},             // Winograd
+      {"Conv", {1, 9, 12, 75}, {12, 9, 3, 3}, {1, 1, 1, 1}, {}},               // Winograd, 19 tiles a row
       {"Conv", {1, 5, 41, 23}, {13, 5, 3, 3}, {1, 0, 2, 1}, {}},               // row buffer
       {"Conv", {1, 24, 17, 19}, {11, 24, 1, 1}, {0, 0, 0, 0}, {}},             // 1x1
       {"Conv", {1, 6, 20, 20}, {6, 2, 3, 3}, {1, 1, 1, 1}, {{"group", attr_int(3)}}},
@@ -308,6 +398,8 @@ TEST(Threads, ConvAndConvTransposeAreBitwiseIdenticalFor1To3Threads) {
 
 // The paper's U-Net at 512x512 with the fast kernels and with the reference ones: the thresholded masks agree on
 // at least 99.9 % of the pixels. Needs the zoo (tests/models/run.sh exports it to build/zoo); skipped without it.
+// Not in the WebAssembly kernel tests (no files there: web/test/zoo.test.ts runs the zoo on those builds).
+#if !defined(__wasi__)
 TEST(FastKernels, PaperUnetMaskAgreesWithReference) {
   const char* env = std::getenv("CAIRN_ZOO_DIR");
   const std::filesystem::path zoo = env != nullptr ? std::filesystem::path(env)
@@ -347,6 +439,7 @@ TEST(FastKernels, PaperUnetMaskAgreesWithReference) {
               100.0 * fraction, max_diff);
   EXPECT_GE(fraction, 0.999);
 }
+#endif  // !defined(__wasi__)
 
 }  // namespace
 }  // namespace cairn

@@ -2,13 +2,21 @@
 // against a double-precision product on random sizes: tails of MR and NR, one and several KC slabs, k = 1.
 //
 // Tolerance (XNNPACK's habit, from the arithmetic): a float dot product of K terms in any order satisfies
-// |fl(sum) - sum| <= gamma_K * sum |a_i b_i|, gamma_K = K u / (1 - K u), u = 2^-24 (FMA only removes roundings).
-// Accumulating into C adds one term and one rounding. We allow 2 K FLT_EPSILON * sum |a b| + 2 FLT_EPSILON |c|,
-// a factor 4 over gamma_K (K u << 1).
+// |fl(sum) - sum| <= gamma_K * sum |a_i b_i|, gamma_K = K u / (1 - K u), u = 2^-24: with separate multiplies and
+// adds, each term carries the rounding of its product and of its addition (K roundings along any term's path);
+// with fused multiply-adds only the addition's. So the bound holds for both, and for WebAssembly's relaxed madd,
+// which the engine may fuse or not. Accumulating into C adds one term and one rounding. We allow
+// 2 K FLT_EPSILON * sum |a b| + 2 FLT_EPSILON |c|, a factor 4 over gamma_K (K u << 1).
+//
+// Beyond the bound, every kernel must compute each element as one sequential chain over k, either all fused or
+// all separately rounded (OneRoundingChainPerElement): that is what makes results independent of tiling and of
+// the thread count, and it pins down which rounding each ISA (and each WebAssembly engine) uses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,11 +57,32 @@ TEST(GemmMicrokernels, ScalarAndTheCpusIsaKernelsAreListed) {
   EXPECT_STREQ(list[0]->name, "gemm_f32_4x16__scalar");
   for (const GemmMicrokernel* uk : list) {
     EXPECT_LE(uk->mr, kGemmMaxMR) << uk->name;
-    EXPECT_EQ(uk->nr % kGemmPanelWidth, 0) << uk->name;
+    // Whole panels (at most two: gemm_tile's edge buffer), or a part of one panel that tiles it.
+    EXPECT_TRUE(uk->nr % kGemmPanelWidth == 0 || kGemmPanelWidth % uk->nr == 0) << uk->name;
     EXPECT_LE(uk->nr, 2 * kGemmPanelWidth) << uk->name;
   }
   EXPECT_NE(active_kernels().gemm, nullptr);
   EXPECT_FALSE(reference_kernels().fast_paths);
+}
+
+// Targets without run-time detection list the kernels of their build and use the last (the best).
+TEST(GemmMicrokernels, TheBuildTargetsKernelsAreListedAndActive) {
+#if defined(__wasm_relaxed_simd__)
+  const std::vector<std::string> expected{"gemm_f32_4x16__scalar", "gemm_f32_5x8__wasmsimd",
+                                          "gemm_f32_6x8__wasmrelaxedsimd"};
+#elif defined(__wasm_simd128__)
+  const std::vector<std::string> expected{"gemm_f32_4x16__scalar", "gemm_f32_5x8__wasmsimd"};
+#elif defined(__aarch64__)
+  const std::vector<std::string> expected{"gemm_f32_4x16__scalar", "gemm_f32_6x16__aarch64_neonfma"};
+#endif
+#if defined(__wasm_simd128__) || defined(__aarch64__)
+  std::vector<std::string> names;
+  for (const GemmMicrokernel* uk : supported_gemm_microkernels()) names.push_back(uk->name);
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(active_kernels().gemm->name, expected.back());
+#else
+  GTEST_SKIP() << "x86-64 chooses by CPU detection (ScalarAndTheCpusIsaKernelsAreListed)";
+#endif
 }
 
 TEST(GemmMicrokernels, PackedProductMatchesDoubleOnRandomSizes) {
@@ -101,22 +130,69 @@ TEST(GemmMicrokernels, StridedGemmMatchesDoubleAcrossBlocks) {
   }
 }
 
-// Every element is one sequential FMA chain over k whatever its place in the tile, so the ISA kernels agree
-// with each other to the bit where FMA is used throughout (AVX2 and AVX-512 here).
-TEST(GemmMicrokernels, IsaKernelsAgreeBitwiseWithEachOther) {
-  const auto list = supported_gemm_microkernels();
-  if (list.size() < 3) GTEST_SKIP() << "needs two FMA kernels";
+// C as gemm_packed computes it when each element is one chain over k: per KC slab, a chain from zero of fused
+// (fmaf) or separately rounded multiply-adds in the order of k, and the slabs (and C when accumulating) added in
+// order. The product goes through a volatile so that the compiler cannot fuse the separate form by itself.
+std::vector<float> chained_product(int64_t m, int64_t n, int64_t k, const std::vector<float>& a,
+                                   const std::vector<float>& b, const std::vector<float>& c0, bool accumulate,
+                                   bool fused) {
+  std::vector<float> c(size_t(m * n));
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      float total = c0[size_t(i * n + j)];
+      for (int64_t k0 = 0; k0 < k; k0 += kGemmKC) {
+        float chain = 0.0f;
+        for (int64_t p = k0; p < std::min(k, k0 + kGemmKC); ++p) {
+          const float x = a[size_t(i * k + p)], y = b[size_t(p * n + j)];
+          if (fused) {
+            chain = std::fma(x, y, chain);
+          } else {
+            volatile float product = x * y;
+            chain = chain + product;
+          }
+        }
+        total = k0 == 0 && !accumulate ? chain : chain + total;
+      }
+      c[size_t(i * n + j)] = total;
+    }
+  }
+  return c;
+}
+
+TEST(GemmMicrokernels, OneRoundingChainPerElement) {
   std::mt19937 rng(13);
-  const int64_t m = 37, n = 75, k = 300;
-  auto a = random_floats(size_t(m * k), rng);
-  auto b = random_floats(size_t(k * n), rng);
-  std::vector<float> workspace(gemm_workspace_floats(m, n, k));
-  std::vector<float> c1(size_t(m * n)), c2(size_t(m * n));
-  gemm(*list[1], m, n, k, MatrixView{a.data(), k, 1}, MatrixView{b.data(), n, 1}, c1.data(), n, false,
-       workspace.data());
-  gemm(*list[2], m, n, k, MatrixView{a.data(), k, 1}, MatrixView{b.data(), n, 1}, c2.data(), n, false,
-       workspace.data());
-  EXPECT_EQ(c1, c2);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (const GemmMicrokernel* uk : supported_gemm_microkernels()) {
+    int fused_trials = 0, separate_trials = 0;
+    for (int trial = 0; trial < 12; ++trial) {
+      const int64_t m = pick(1, 3 * uk->mr + 2), n = pick(1, 3 * uk->nr + 5);
+      const int64_t k = trial % 4 == 3 ? pick(kGemmKC + 1, 2 * kGemmKC + 3) : pick(1, 120);
+      const bool accumulate = trial % 2 == 1;
+      auto a = random_floats(size_t(m * k), rng);
+      auto b = random_floats(size_t(k * n), rng);
+      auto c = random_floats(size_t(m * n), rng);
+      const auto fused = chained_product(m, n, k, a, b, c, accumulate, true);
+      const auto separate = chained_product(m, n, k, a, b, c, accumulate, false);
+      std::vector<float> packed_a(size_t(gemm_packed_a_floats(uk->mr, m, k)));
+      std::vector<float> packed_b(size_t(gemm_packed_b_floats(k, n)));
+      gemm_pack_a(uk->mr, m, k, MatrixView{a.data(), k, 1}, packed_a.data());
+      gemm_pack_b(k, n, MatrixView{b.data(), n, 1}, packed_b.data());
+      gemm_packed(*uk, m, n, k, packed_a.data(), packed_b.data(), c.data(), n, accumulate);
+      if (fused == separate) {
+        EXPECT_EQ(c, fused) << uk->name << " " << m << "x" << n << "x" << k;
+      } else if (c == fused) {
+        ++fused_trials;
+      } else if (c == separate) {
+        ++separate_trials;
+      } else {
+        ADD_FAILURE() << uk->name << " " << m << "x" << n << "x" << k << (accumulate ? " accumulating" : "")
+                      << ": C is neither the fused nor the separately rounded chain over k";
+      }
+    }
+    // One kernel keeps one rounding (the two models agree only on trials whose products are all exact).
+    EXPECT_TRUE(fused_trials == 0 || separate_trials == 0) << uk->name << " mixes fused and separate roundings";
+    std::printf("[ chain ] %s: %s\n", uk->name, fused_trials > 0 ? "fused multiply-adds" : "separate roundings");
+  }
 }
 
 }  // namespace

@@ -11,9 +11,9 @@ namespace cairn::kernels {
 namespace {
 
 const WinogradTransform kF4Scalar{"winograd_f32_f4x4_3x3__scalar", 4, winograd_f32_f4x4_3x3_input__scalar,
-                                  winograd_f32_f4x4_3x3_output__scalar};
+                                  winograd_f32_f4x4_3x3_output__scalar, nullptr, nullptr};
 const WinogradTransform kF2Scalar{"winograd_f32_f2x2_3x3__scalar", 2, winograd_f32_f2x2_3x3_input__scalar,
-                                  winograd_f32_f2x2_3x3_output__scalar};
+                                  winograd_f32_f2x2_3x3_output__scalar, nullptr, nullptr};
 
 const DirectConvMicrokernel kConvScalar{"conv_f32_4x16__scalar", 4, 16, conv_f32_4x16__scalar};
 
@@ -23,18 +23,37 @@ const DirectConvMicrokernel kConvAvx512{"conv_f32_8x32__avx512f", 8, 32, conv_f3
 const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
 const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
 const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f32_f4x4_3x3_input__avx2_fma,
-                                winograd_f32_f4x4_3x3_output__avx2_fma};
+                                winograd_f32_f4x4_3x3_output__avx2_fma, nullptr, nullptr};
 const WinogradTransform kF2Avx2{"winograd_f32_f2x2_3x3__avx2_fma", 2, winograd_f32_f2x2_3x3_input__avx2_fma,
-                                winograd_f32_f2x2_3x3_output__avx2_fma};
+                                winograd_f32_f2x2_3x3_output__avx2_fma, nullptr, nullptr};
 const WinogradTransform kF4Avx512{"winograd_f32_f4x4_3x3__avx512f", 4, winograd_f32_f4x4_3x3_input__avx512f,
-                                  winograd_f32_f4x4_3x3_output__avx512f};
+                                  winograd_f32_f4x4_3x3_output__avx512f, nullptr, nullptr};
 const WinogradTransform kF2Avx512{"winograd_f32_f2x2_3x3__avx512f", 2, winograd_f32_f2x2_3x3_input__avx512f,
-                                  winograd_f32_f2x2_3x3_output__avx512f};
+                                  winograd_f32_f2x2_3x3_output__avx512f, nullptr, nullptr};
 
 bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 bool cpu_has_avx512f() { return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f"); }
 #endif
 
+// NEON (with FMA) is part of every AArch64 CPU; WebAssembly has no run-time feature detection (the JavaScript side
+// picks the module, web/engine/features.ts), so these are chosen by the build's target.
+#if defined(__aarch64__)
+const GemmMicrokernel kNeon6x16{"gemm_f32_6x16__aarch64_neonfma", 6, 16, gemm_f32_6x16__aarch64_neonfma};
+#endif
+#if defined(__wasm_simd128__)
+const GemmMicrokernel kWasmSimd5x8{"gemm_f32_5x8__wasmsimd", 5, 8, gemm_f32_5x8__wasmsimd};
+const WinogradTransform kF4WasmSimd{"winograd_f32_f4x4_3x3__wasmsimd", 4, winograd_f32_f4x4_3x3_input__wasmsimd,
+                                    winograd_f32_f4x4_3x3_output__wasmsimd,
+                                    winograd_f32_f4x4_3x3_input_rows__wasmsimd,
+                                    winograd_f32_f4x4_3x3_output_rows__wasmsimd};
+const WinogradTransform kF2WasmSimd{"winograd_f32_f2x2_3x3__wasmsimd", 2, winograd_f32_f2x2_3x3_input__wasmsimd,
+                                    winograd_f32_f2x2_3x3_output__wasmsimd,
+                                    winograd_f32_f2x2_3x3_input_rows__wasmsimd,
+                                    winograd_f32_f2x2_3x3_output_rows__wasmsimd};
+#endif
+#if defined(__wasm_relaxed_simd__)
+const GemmMicrokernel kWasmRelaxed6x8{"gemm_f32_6x8__wasmrelaxedsimd", 6, 8, gemm_f32_6x8__wasmrelaxedsimd};
+#endif
 
 KernelSet choose_kernels() {
   const char* env = std::getenv("CAIRN_KERNELS");
@@ -59,6 +78,19 @@ KernelSet choose_kernels() {
     set.direct_conv = &kConvAvx2;
     set.depthwise = depthwise_conv_f32__avx2_fma;
   }
+#elif defined(__aarch64__)
+  set.gemm = &kNeon6x16;
+  set.isa = "neon+fma";
+#elif defined(__wasm_simd128__)
+  set.winograd_f4 = &kF4WasmSimd;
+  set.winograd_f2 = &kF2WasmSimd;
+#if defined(__wasm_relaxed_simd__)
+  set.gemm = &kWasmRelaxed6x8;
+  set.isa = "wasm-relaxed-simd";
+#else
+  set.gemm = &kWasmSimd5x8;
+  set.isa = "wasm-simd128";
+#endif
 #endif
   return set;
 }
@@ -83,6 +115,15 @@ std::vector<const GemmMicrokernel*> supported_gemm_microkernels() {
 #if defined(__x86_64__)
   if (cpu_has_avx2_fma()) list.push_back(&kAvx2_6x16);
   if (cpu_has_avx512f()) list.push_back(&kAvx512_8x32);
+#endif
+#if defined(__aarch64__)
+  list.push_back(&kNeon6x16);
+#endif
+#if defined(__wasm_simd128__)
+  list.push_back(&kWasmSimd5x8);
+#endif
+#if defined(__wasm_relaxed_simd__)
+  list.push_back(&kWasmRelaxed6x8);
 #endif
   return list;
 }
@@ -110,6 +151,9 @@ std::vector<const WinogradTransform*> supported_winograd_transforms(int64_t tile
 #if defined(__x86_64__)
   if (cpu_has_avx2_fma()) list.push_back(tile == 2 ? &kF2Avx2 : &kF4Avx2);
   if (cpu_has_avx512f()) list.push_back(tile == 2 ? &kF2Avx512 : &kF4Avx512);
+#endif
+#if defined(__wasm_simd128__)
+  list.push_back(tile == 2 ? &kF2WasmSimd : &kF4WasmSimd);
 #endif
   return list;
 }

@@ -1,6 +1,7 @@
 // The choice of micro-kernels, made once per process from the CPU (__builtin_cpu_supports) and the environment:
 // CAIRN_KERNELS=reference forces the plain C++ paths everywhere (the scalar GEMM micro-kernel, no Winograd, no
 // direct convolutions), CAIRN_KERNELS=avx2 caps the ISA at AVX2+FMA; unset or "auto" takes the best the CPU has.
+// AArch64 (NEON) and WebAssembly (SIMD128, or relaxed SIMD in that build) take their build target's kernels.
 // Operators read the choice when they are prepared and keep it, so packed weights always match their kernel.
 #pragma once
 

@@ -122,6 +122,24 @@ void WinogradConv::input_transform(const float* x, int64_t t_begin, int64_t tile
   const int64_t a = alpha_, t = tile_;
   const int64_t v_stride = cin_ * block_;
   alignas(64) float d[kMaxAlpha * kMaxAlpha * kLanes];
+  // The a rows of 16 side-by-side patches from (top, left), zero outside the input: strip_width floats each.
+  const int64_t strip_width = t * (kLanes - 1) + a;
+  alignas(64) float strip[kMaxAlpha * (4 * (kLanes - 1) + kMaxAlpha)];
+  auto copy_padded_strip = [&](const float* xc, int64_t top, int64_t left, float* dst) {
+    const int64_t c0 = std::clamp<int64_t>(-left, 0, strip_width);  // columns [c0, c1) lie inside the input
+    const int64_t c1 = std::clamp<int64_t>(w - left, c0, strip_width);
+    for (int64_t i = 0; i < a; ++i, dst += strip_width) {
+      const int64_t iy = top + i;
+      if (iy < 0 || iy >= h) {
+        std::fill(dst, dst + strip_width, 0.0f);
+        continue;
+      }
+      const float* src = xc + iy * w + (left + c0);
+      std::fill(dst, dst + c0, 0.0f);
+      std::copy(src, src + (c1 - c0), dst + c0);
+      std::fill(dst + c1, dst + strip_width, 0.0f);
+    }
+  };
   for (int64_t p0 = 0; p0 < tiles; p0 += kLanes) {
     const int64_t count = std::min(kLanes, tiles - p0);
     int64_t y0[kLanes] = {}, x0[kLanes] = {};  // first input row / column of each lane's patch (may be outside)
@@ -131,12 +149,24 @@ void WinogradConv::input_transform(const float* x, int64_t t_begin, int64_t tile
       x0[l] = (tile % tiles_x_) * t - g_.pad_begin[2];
     }
     const int64_t last = count - 1;
+    const bool one_row = count == kLanes && y0[0] == y0[last];
     // One tile row, every patch inside the input: rows are plain strided loads.
-    const bool contiguous = count == kLanes && y0[0] == y0[last] && y0[0] >= 0 && y0[0] + a <= h && x0[0] >= 0 &&
-                            x0[last] + a <= w;
+    const bool contiguous = one_row && y0[0] >= 0 && y0[0] + a <= h && x0[0] >= 0 && x0[last] + a <= w;
+    // Where the transform reads rows itself (input_rows), a tile row at the input's edges is read from a
+    // zero-padded copy of the strip of rows its 16 patches cover.
+    const bool rows = one_row && transform_->input_rows != nullptr;
     float* panel = v + (p0 / kLanes) * cin_ * kLanes;
     for (int64_t ci = 0; ci < cin_; ++ci) {
       const float* xc = x + ci * plane;
+      if (rows) {
+        if (contiguous) {
+          transform_->input_rows(xc + y0[0] * w + x0[0], w, panel + ci * kLanes, v_stride);
+        } else {
+          copy_padded_strip(xc, y0[0], x0[0], strip);
+          transform_->input_rows(strip, strip_width, panel + ci * kLanes, v_stride);
+        }
+        continue;
+      }
       if (contiguous) {
         for (int64_t i = 0; i < a; ++i) {
           const float* row = xc + (y0[0] + i) * w + x0[0];
@@ -181,10 +211,16 @@ void WinogradConv::output_transform(const float* m, int64_t t_begin, int64_t til
     }
     const bool contiguous = count == kLanes && y0[0] == y0[count - 1] && y0[0] + t <= oh && x0[count - 1] + t <= ow;
     for (int64_t co = 0; co < cout_; ++co) {
-      transform_->output(m + co * block_ + p0, m_stride, out);
       const float b = bias != nullptr ? bias[co] : 0.0f;
-      apply_bias_activation(out, t * t * kLanes, b, activation);
       float* yc = y + co * plane;
+      if (contiguous && transform_->output_rows != nullptr) {
+        float* corner = yc + y0[0] * ow + x0[0];
+        transform_->output_rows(m + co * block_ + p0, m_stride, corner, ow);
+        for (int64_t r = 0; r < t; ++r) apply_bias_activation(corner + r * ow, t * kLanes, b, activation);
+        continue;
+      }
+      transform_->output(m + co * block_ + p0, m_stride, out);
+      apply_bias_activation(out, t * t * kLanes, b, activation);
       if (contiguous) {
         for (int64_t r = 0; r < t; ++r) {
           float* row = yc + (y0[0] + r) * ow + x0[0];

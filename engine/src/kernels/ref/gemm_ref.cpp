@@ -14,7 +14,8 @@ const GemmMicrokernel kScalar{"gemm_f32_4x16__scalar", kGemmMR, kGemmNR, gemm_f3
 
 // One mr x nr tile of C of which rows < rows and columns < cols are real: edge tiles go through a local tile.
 // A tile with at most one real B panel passes panel stride 0, so that a two-panel kernel reads that panel twice
-// instead of past the end of the packed buffer.
+// instead of past the end of the packed buffer. A kernel narrower than a panel reads inside its panel (zero-padded
+// to 16 columns) whatever cols is.
 void gemm_tile(const GemmMicrokernel& uk, int64_t kc, const float* a, const float* b, int64_t b_panel_stride,
                float* c, int64_t ldc, int64_t rows, int64_t cols, bool accumulate) {
   if (cols <= NR) b_panel_stride = 0;
@@ -43,7 +44,8 @@ void gemm_macro(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t kc, con
   for (int64_t m0 = 0; m0 < m; m0 += mc) {
     const int64_t m1 = std::min(m, m0 + mc);
     for (int64_t j0 = 0; j0 < n; j0 += uk.nr) {
-      const float* b_panel = b + (j0 / NR) * b_panel_stride;
+      // A kernel narrower than a panel starts at its column within the panel (gemm_microkernel.hpp).
+      const float* b_panel = b + (j0 / NR) * b_panel_stride + j0 % NR;
       const int64_t cols = std::min<int64_t>(uk.nr, n - j0);
       for (int64_t i0 = m0; i0 < m1; i0 += uk.mr) {
         const int64_t rows = std::min<int64_t>(uk.mr, m1 - i0);
