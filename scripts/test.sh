@@ -18,6 +18,8 @@ echo "== WebAssembly builds (SIMD128 and relaxed SIMD, each single-threaded and 
 for preset in wasm-simd wasm-relaxed; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
+  # The kernel tests of this build (every micro-kernel and transform against the reference) in Node's WASI.
+  ctest --test-dir "build/$preset" -L wasm --output-on-failure --timeout 1500
 done
 # The web suites (Node, Chromium, viewer end to end: `ctest --preset release -L web` after configuring with
 # -DCAIRN_WEB_TESTS=ON, or `cd web && npm test && npm run test:browser && npm run test:e2e`) are out of this run

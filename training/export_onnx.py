@@ -381,9 +381,9 @@ def main():
         "parameters": unet.PAPER_PARAMETER_COUNT,
         "input": {"name": INPUT_NAME, "shape": [1, 1, dataset.MODEL_SIZE, dataset.MODEL_SIZE], "modality": "CT"},
         "card": f"{folder}/MODEL_CARD.md",
-        # Not for clinical reading (web/viewer/src/catalog.ts shows it so). How to segment is in the model's own
-        # metadata, not in the catalog: one source of truth.
-        "development": True,
+        # A training checkpoint rather than the recipe's final weights (the viewer says so). How to segment is in
+        # the model's own metadata, not in the catalog: one source of truth.
+        "development": step is not None,
     })
     print(f"  catalog: {catalog_path}")
 
