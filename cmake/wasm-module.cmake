@@ -29,6 +29,14 @@ set(cairn_wasm_stub ${CMAKE_BINARY_DIR}/wasm_module_stub.cpp)
 file(WRITE ${cairn_wasm_stub} "// The module's code is libcairn, linked whole; its exports are the export_name functions of cairn.h.\n")
 find_program(CAIRN_WASM_VALIDATE wasm-validate REQUIRED)
 
+# wasi-libc's malloc has no lock, and the pool's workers run engine code that allocates: every entry point of the
+# allocator goes through engine/src/runtime/wasm_heap_lock.cpp, which takes a lock. In both modules, so that they
+# differ only in their memory.
+set(cairn_wasm_heap_lock)
+foreach(entry malloc free calloc realloc aligned_alloc posix_memalign)
+  list(APPEND cairn_wasm_heap_lock -Wl,--wrap=${entry})
+endforeach()
+
 function(cairn_wasm_module target)
   add_executable(${target} ${cairn_wasm_stub})
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
@@ -39,6 +47,7 @@ function(cairn_wasm_module target)
     -mexec-model=reactor
     -Wl,-z,stack-size=1048576
     -Wl,--strip-debug
+    ${cairn_wasm_heap_lock}
     ${ARGN})
   if(CAIRN_WASM_FLAVOR STREQUAL "relaxed")
     # The last -O wins: with -O0 clang does not run wasm-opt, whose Debian version (108) cannot parse relaxed opcodes.
@@ -53,7 +62,7 @@ set(cairn_wasm_target cairn-${CAIRN_WASM_FLAVOR})
 cairn_wasm_module(${cairn_wasm_target})
 # Threaded: the memory is imported (each worker's instance gets the same one) and shared; __stack_pointer is exported
 # so that each worker's instance gets its own stack. wasi-libc is built without atomics, hence --no-check-features:
-# its code is only run by the calling thread (malloc included: workers do not allocate).
+# of its code, workers run the allocator (under the lock above) and the math functions, never stdio.
 cairn_wasm_module(${cairn_wasm_target}-mt
   -Wl,--import-memory
   -Wl,--shared-memory

@@ -28,6 +28,7 @@ export interface CairnExports {
   cairn_host_progress(): number;
   cairn_pool_worker?(): number; // threaded build only
   cairn_pool_workers?(): number;
+  cairn_pool_worker_failed?(): void; // a pool worker trapped (thread_pool.cpp)
 }
 
 // Bytes of the module, a compiled module, or where to fetch it.

@@ -16,6 +16,14 @@ export async function runPoolWorker(start: PoolWorkerStart): Promise<void> {
   const exports = instance.exports as unknown as CairnExports;
   wasi.bindMemory(start.memory);
   exports.__stack_pointer!.value = start.stackTop;
-  const status = exports.cairn_pool_worker!();
+  let status: number;
+  try {
+    status = exports.cairn_pool_worker!();
+  } catch (error) {
+    // A trap in this worker's share of a job: the job can never complete. Tell the calling thread, which traps
+    // instead of waiting for this worker forever.
+    exports.cairn_pool_worker_failed?.();
+    throw error;
+  }
   throw new Error(`cairn_pool_worker returned ${status}: no slot left for this worker`);
 }

@@ -14,7 +14,7 @@ export interface PoolWorkerStart {
 // A Worker (module worker running dist/cairn-pool-worker.mjs), or an adapter for Node's worker_threads.
 export interface PoolWorkerLike {
   postMessage(message: PoolWorkerStart): void;
-  terminate(): void;
+  terminate(): void | Promise<unknown>; // Node's settles once the thread has stopped
 }
 
 export type PoolWorkerSpawner = () => PoolWorkerLike;
@@ -58,7 +58,7 @@ export class WasmThreadPool {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     } catch (error) {
-      pool.terminate();
+      void pool.terminate();
       throw error;
     }
     return pool;
@@ -68,9 +68,12 @@ export class WasmThreadPool {
     return this.workers.length;
   }
 
-  // Stops the workers. The module cannot take new ones afterwards (their slots stay taken): dispose of it too.
-  terminate(): void {
-    for (const worker of this.workers.splice(0)) worker.terminate();
+  // Stops the workers; settles when they have stopped, where the worker type tells (Node's). Only between runs: a
+  // worker runs only while the calling thread is inside a run, and is parked otherwise. The module cannot take new
+  // workers afterwards (their slots stay taken): dispose of it too.
+  async terminate(): Promise<void> {
+    const stopped = this.workers.splice(0).map((worker) => worker.terminate());
     for (const stack of this.stacks.splice(0)) this.module.free(stack);
+    await Promise.all(stopped);
   }
 }

@@ -6,18 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine/engine.js';
 import type { WasmFlavor } from '../engine/features.js';
 import { parseNpy } from '../tools/npy.js';
-import { nodePoolWorker } from '../tools/node_pool.js';
+import { spawnNodePoolWorker, type NodePoolWorker } from '../tools/node_pool.js';
 import { requireWasm } from '../tools/paths.js';
 import { checkBuilds, engineFor, FLAVORS } from './wasm_builds.js';
 import { zoo } from './zoo_data.js';
 
-async function threadedEngine(flavor: WasmFlavor, threads: number) {
+// workers: where the engine's pool workers are listed as they are spawned.
+async function threadedEngine(flavor: WasmFlavor, threads: number, workers: NodePoolWorker[] = []) {
   return createEngine({
     wasm: { [flavor]: readFileSync(requireWasm(flavor)) },
     threadedWasm: { [flavor]: readFileSync(requireWasm(flavor, true)) },
     flavor,
     threads,
-    spawnPoolWorker: nodePoolWorker,
+    spawnPoolWorker: () => {
+      const worker = spawnNodePoolWorker();
+      workers.push(worker);
+      return worker;
+    },
     log: () => {},
   });
 }
@@ -61,19 +66,34 @@ describe.each(FLAVORS)('threads, %s build', (flavor) => {
     }
   });
 
-  it('reports progress and cancels on the threaded build', async () => {
-    const engine = await threadedEngine(flavor, 2);
+  it('reports progress and cancels on the threaded build, then runs again with the same bits', async () => {
+    const workers: NodePoolWorker[] = [];
+    const engine = await threadedEngine(flavor, 3, workers);
+    expect(workers).toHaveLength(2);
     const m = engine.loadModel(readFileSync(join(zoo, 'unet_paper.onnx')));
     const input = parseNpy(readFileSync(join(zoo, 'unet_paper_96x160.input.npy')));
     const seen: number[] = [];
-    await m.run({ input }, { onProgress: (f) => seen.push(f) });
+    const first = await m.run({ input }, { onProgress: (f) => seen.push(f) });
     expect(seen.length).toBeGreaterThanOrEqual(20);
     expect(seen.at(-1)).toBe(1);
     const controller = new AbortController();
     const cancelled = m.run({ input }, { onProgress: (f) => f > 0.3 && controller.abort(), signal: controller.signal });
     await expect(cancelled).rejects.toThrow();
+    // The cancelled run returned with every worker parked again: the next run is whole and exact.
     const again = await m.run({ input });
     expect(again.output.shape).toEqual([1, 1, 96, 160]);
+    expect(again.output.data.findIndex((v, i) => !Object.is(v, first.output.data[i]))).toBe(-1);
     engine.dispose();
+  });
+
+  it('stops every pool worker when the engine is disposed', async () => {
+    const workers: NodePoolWorker[] = [];
+    const engine = await threadedEngine(flavor, 4, workers);
+    expect(workers).toHaveLength(3);
+    const m = engine.loadModel(readFileSync(join(zoo, 'resnet_small.onnx')));
+    m.runSync({ [m.inputs[0].name]: parseNpy(readFileSync(join(zoo, 'resnet_small.input.npy'))) });
+    engine.dispose(); // disposes the model too
+    // Each thread ends (the test times out otherwise); none is left parked in the memory of a disposed engine.
+    await Promise.all(workers.map((w) => w.exited));
   });
 });

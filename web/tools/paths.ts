@@ -7,7 +7,9 @@ import type { WasmFlavor } from '../engine/features.js';
 // The repository root: the tools run from web/dist/ or web/tools/.
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-// threaded: cairn-<flavor>-mt.wasm, the build over a shared memory.
+// threaded: cairn-<flavor>-mt.wasm, the build over a shared memory. CAIRN_WASM_BUILD_DIR names another folder
+// holding wasm-<flavor>/ (a build of one's own: cmake --preset wasm-simd -B DIR/wasm-simd); it applies to the Node
+// tools and tests only; the Chromium tests serve build/ and the viewer bundles build/wasm-*.
 export function wasmPath(flavor: WasmFlavor, threaded = false): string {
   const dir = process.env.CAIRN_WASM_BUILD_DIR ?? join(repoRoot, 'build');
   return join(dir, `wasm-${flavor}`, `cairn-${flavor}${threaded ? '-mt' : ''}.wasm`);

@@ -16,14 +16,15 @@ namespace cairn {
 // own share, then spins until every slot reports the generation done (a spin, because the caller may be a page's
 // main thread, where waiting traps). Items are dealt round-robin (worker k takes k, k + T, ...), so no counter is
 // shared and a slow worker can never take an item of the next job. Only one parallel_for runs at a time (the
-// engine is used by one thread); a nested one, or one from a worker, runs serially.
+// engine is used by one thread); a nested one, or one from a worker, runs serially. Workers may allocate: the
+// modules' malloc is locked (wasm_heap_lock.cpp).
 namespace {
 
 constexpr int kMaxWorkers = 64;
 
 struct alignas(64) WorkerSlot {
-  int32_t generation = 0;  // bumped by the caller for each job
-  int32_t finished = 0;    // the last generation this worker completed
+  int32_t generation = 0;  // bumped by the caller for each job it deals this worker
+  int32_t finished = 0;    // the last generation this worker completed; written by the worker only
   const std::function<void(size_t)>* fn = nullptr;
   uint32_t first = 0;  // items first, first + stride, ... below count
   uint32_t stride = 1;
@@ -31,11 +32,19 @@ struct alignas(64) WorkerSlot {
 };
 
 WorkerSlot slots[kMaxWorkers];
-int32_t registered = 0;  // workers parked in cairn_pool_worker
+int32_t registered = 0;  // slots taken by workers (0 .. registered - 1), counted before each worker is parked
 int32_t busy = 0;        // a parallel_for is running
+int32_t failed = 0;      // a worker trapped (cairn_pool_worker_failed): its share of a job will never be done
 
 int32_t load(const int32_t& v) { return __atomic_load_n(&v, __ATOMIC_ACQUIRE); }
 void store(int32_t& v, int32_t x) { __atomic_store_n(&v, x, __ATOMIC_RELEASE); }
+int32_t next_generation(int32_t g) { return int32_t(uint32_t(g) + 1u); }  // wraps, without signed overflow
+
+// A run cannot complete without the dead worker: stop the calling thread with a trap (a RuntimeError in
+// JavaScript, after the worker's own error was reported) rather than spin forever.
+void check_workers_alive() {
+  if (load(failed) != 0) __builtin_trap();
+}
 
 }  // namespace
 
@@ -48,20 +57,20 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }
+  check_workers_alive();
   for (uint32_t k = 1; k < t; ++k) {
     WorkerSlot& slot = slots[k - 1];
     slot.fn = &fn;
     slot.first = k;
     slot.stride = t;
     slot.count = uint32_t(n);
-    store(slot.generation, slot.generation + 1);
+    store(slot.generation, next_generation(slot.generation));
     __builtin_wasm_memory_atomic_notify(&slot.generation, 1);
   }
   for (size_t i = 0; i < n; i += t) fn(i);
   for (uint32_t k = 1; k < t; ++k) {
     const WorkerSlot& slot = slots[k - 1];
-    while (load(slot.finished) != slot.generation) {
-    }
+    while (load(slot.finished) != slot.generation) check_workers_alive();
   }
   store(busy, 0);
 }
@@ -150,16 +159,28 @@ int32_t cairn_pool_worker(void) {
     return -1;
   }
   WorkerSlot& slot = slots[index];
-  int32_t seen = load(slot.generation);
+  // Every generation after the last one finished is a job for this worker, including one the caller dealt between
+  // the registration above and the first load below: a baseline read from slot.generation would miss that job and
+  // leave the caller spinning forever.
+  int32_t done = slot.finished;
   while (true) {
-    __builtin_wasm_memory_atomic_wait32(&slot.generation, seen, -1);
     const int32_t generation = load(slot.generation);
-    if (generation == seen) continue;
-    seen = generation;
+    if (generation == done) {
+      __builtin_wasm_memory_atomic_wait32(&slot.generation, done, -1);
+      continue;
+    }
     for (uint32_t i = slot.first; i < slot.count; i += slot.stride) (*slot.fn)(i);
+    done = generation;
     store(slot.finished, generation);
   }
 }
 
 int32_t cairn_pool_workers(void) { return cairn::load(cairn::registered); }
+
+// Called by a pool worker's JavaScript when cairn_pool_worker() trapped: the calling thread then traps too, in the
+// job it is waiting for or in its next one, instead of waiting forever for this worker. Uses no stack (the trap left
+// this instance's __stack_pointer where it was).
+extern "C" __attribute__((export_name("cairn_pool_worker_failed"))) void cairn_pool_worker_failed(void) {
+  cairn::store(cairn::failed, 1);
+}
 #endif
