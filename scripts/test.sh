@@ -21,10 +21,8 @@ for preset in wasm-simd wasm-relaxed; do
   # The kernel tests of this build (every micro-kernel and transform against the reference) in Node's WASI.
   ctest --test-dir "build/$preset" -L wasm --output-on-failure --timeout 1500
 done
-# The web suites (Node, Chromium, viewer end to end: `ctest --preset release -L web` after configuring with
-# -DCAIRN_WEB_TESTS=ON, or `cd web && npm test && npm run test:browser && npm run test:e2e`) are out of this run
-# until the threaded WebAssembly pool's intermittent fault is fixed: its multi-thread test sometimes traps
-# (memory access out of bounds) or hangs in web/test/threads.test.ts. See the open WebAssembly issue.
+# The web suites (web_node, web_chromium, web_viewer_e2e: Vitest in Node, Vitest in headless Chromium, the viewer
+# end to end against a real Orthanc) are the release preset's last ctest suites (CAIRN_WEB_TESTS=ON, label web).
 
 echo "== tests under AddressSanitizer + UBSan"
 CAIRN_ZOO_QUICK=1 ctest --preset asan -j "$jobs" --timeout 1500
