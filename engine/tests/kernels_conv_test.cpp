@@ -397,7 +397,8 @@ TEST(Threads, ConvAndConvTransposeAreBitwiseIdenticalFor1To3Threads) {
 }
 
 // The paper's U-Net at 512x512 with the fast kernels and with the reference ones: the thresholded masks agree on
-// at least 99.9 % of the pixels. Needs the zoo (tests/models/run.sh exports it to build/zoo); skipped without it.
+// at least 99.9 % of the pixels. Needs the zoo (tests/models/run.sh exports it to build/zoo): ctest runs it as
+// fast_kernels_paper_unet_mask after whole_models; without the files it fails.
 // Not in the WebAssembly kernel tests (no files there: web/test/zoo.test.ts runs the zoo on those builds).
 #if !defined(__wasi__)
 TEST(FastKernels, PaperUnetMaskAgreesWithReference) {
@@ -408,7 +409,7 @@ TEST(FastKernels, PaperUnetMaskAgreesWithReference) {
   const auto model_path = zoo / "unet_paper.onnx";
   const auto input_path = zoo / "unet_paper_512.input.npy";
   if (!std::filesystem::exists(model_path) || !std::filesystem::exists(input_path)) {
-    GTEST_SKIP() << "no " << model_path << " (run tests/models/run.sh)";
+    FAIL() << "no " << model_path << " or its 512x512 input (run tests/models/run.sh)";
   }
   auto input = npy::read_file(input_path.string(), int64_t{1} << 24);
   ASSERT_TRUE(input.is_ok()) << input.status().message();
