@@ -4,6 +4,7 @@
 # Debian's Chromium for the browser tests (driven by playwright-core, which downloads no browser), Debian's Orthanc
 # with its DICOMweb plugin and plugin SDK (the demo's PACS and the plugin's build and tests), pydicom, DCMTK and
 # dicom3tools (independent readers and the dciodvfy validator that the DICOM tests check Cairn's files with),
+# nginx, openssl, wrk, PostgreSQL and orthanc-postgresql (the deploy/ checks: nginx template, load, scale-out),
 # and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ packages=(
   chromium
   orthanc orthanc-dicomweb orthanc-dev curl xz-utils
   python3-pydicom dcmtk dicom3tools
+  clang-19 libclang-rt-19-dev  # the fuzz preset: libFuzzer and the sanitizers' runtimes (fuzz/, docs/security.md)
+  nginx openssl wrk postgresql orthanc-postgresql
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -27,6 +27,16 @@ function poolWorker(): Plugin {
   };
 }
 
+// Built names are NAME.HASH.EXT with a hexadecimal hash: the Orthanc plugin (and deploy/'s nginx templates) cache
+// such files for a year and revalidate everything else. Rollup's default base64url hashes may hold '-' and '_' and
+// were not always recognised as hashes.
+const hashedNames = {
+  hashCharacters: 'hex' as const,
+  entryFileNames: 'assets/[name].[hash].js',
+  chunkFileNames: 'assets/[name].[hash].js',
+  assetFileNames: 'assets/[name].[hash][extname]',
+};
+
 export default defineConfig({
   root: here('viewer'),
   base: '/cairn/',
@@ -39,6 +49,7 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: true,
     reportCompressedSize: false,
+    rollupOptions: { output: hashedNames },
   },
-  worker: { format: 'es', plugins: () => [poolWorker()] },
+  worker: { format: 'es', plugins: () => [poolWorker()], rollupOptions: { output: hashedNames } },
 });

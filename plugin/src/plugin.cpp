@@ -51,10 +51,12 @@ OrthancPluginErrorCode send(OrthancPluginRestOutput* output, const cairn::plugin
     OrthancPluginSetHttpHeader(g_context, output, h.name.c_str(), h.value.c_str());
   }
   switch (response.status) {
-    case 200:
-      OrthancPluginAnswerBuffer(g_context, output, response.body.data(), static_cast<uint32_t>(response.body.size()),
+    case 200: {
+      std::string_view content = response.content();
+      OrthancPluginAnswerBuffer(g_context, output, content.data(), static_cast<uint32_t>(content.size()),
                                 response.mime_type.c_str());
       break;
+    }
     case 405:
       OrthancPluginSendMethodNotAllowed(g_context, output, "GET,HEAD");
       break;
@@ -62,6 +64,10 @@ OrthancPluginErrorCode send(OrthancPluginRestOutput* output, const cairn::plugin
       OrthancPluginSendHttpStatusCode(g_context, output, 304);
       break;
     default:
+      // OrthancPluginSendHttpStatus sends the reason with no Content-Type of its own.
+      if (!response.mime_type.empty()) {
+        OrthancPluginSetHttpHeader(g_context, output, "Content-Type", response.mime_type.c_str());
+      }
       OrthancPluginSendHttpStatus(g_context, output, static_cast<uint16_t>(response.status), response.body.data(),
                                   static_cast<uint32_t>(response.body.size()));
       break;

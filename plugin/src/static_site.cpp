@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <system_error>
 #include <utility>
 
@@ -47,14 +46,6 @@ std::string_view trim(std::string_view s) {
 std::string_view strip_weak(std::string_view tag) {
   if (tag.size() >= 2 && tag[0] == 'W' && tag[1] == '/') tag.remove_prefix(2);
   return tag;
-}
-
-bool read_file(const std::filesystem::path& path, uint64_t size, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.resize(size);
-  in.read(out.data(), static_cast<std::streamsize>(size));
-  return static_cast<uint64_t>(in.gcount()) == size;
 }
 
 }  // namespace
@@ -134,6 +125,8 @@ bool is_content_hashed(std::string_view file_name) {
   if (sep == std::string_view::npos) return false;
   std::string_view hash = stem.substr(sep + 1);
   if (hash.size() < 8 || hash.size() > 64) return false;
+  // NAME.HASH.EXT with a lowercase hexadecimal hash, as web/vite.config.ts names its outputs (all digits included).
+  if (stem[sep] == '.' && hash.find_first_not_of("0123456789abcdef") == std::string_view::npos) return true;
   bool digit = false, letter = false;
   for (char c : hash) {
     if (c >= '0' && c <= '9') {
@@ -243,7 +236,8 @@ Response StaticSite::serve(Method method, std::string_view path, std::string_vie
     return r;
   }
   r.mime_type = mime_type_for(components->back());
-  if (!read_file(*file, size, r.body)) return error(500, "cannot read the file\n");
+  r.file = cache_.get(*file, size, mtime_ns);
+  if (r.file == nullptr) return error(500, "cannot read the file\n");
   return r;
 }
 

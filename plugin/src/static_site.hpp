@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "file_cache.hpp"
 #include "settings.hpp"
 
 namespace cairn::plugin {
@@ -22,10 +24,13 @@ struct Header {
 };
 
 struct Response {
-  int status = 200;        // 200, 304, 400, 404, 405 or 500
-  std::string mime_type;   // for 200
-  std::string body;        // the file for 200; a one-line reason otherwise
+  int status = 200;                         // 200, 304, 400, 404, 405 or 500
+  std::string mime_type;                    // for 200, and text/plain for the reasons
+  std::string body;                         // a one-line reason, for the errors
+  std::shared_ptr<const std::string> file;  // for 200: the file's bytes, shared with the other requests for it
   std::vector<Header> headers;
+
+  std::string_view content() const { return file != nullptr ? std::string_view(*file) : std::string_view(body); }
 };
 
 class StaticSite {
@@ -44,6 +49,8 @@ class StaticSite {
 
   Settings settings_;
   std::string csp_;
+  // The viewer (a few MB) and the models (tens of MB) fit; a file over 64 MiB is read for each request.
+  mutable FileCache cache_{uint64_t{64} << 20, uint64_t{256} << 20};
 };
 
 // The components of a path relative to a root, or nothing when the path could leave the root or name something

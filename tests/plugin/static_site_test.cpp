@@ -88,6 +88,10 @@ TEST(Caching, ContentHashedNames) {
   EXPECT_TRUE(is_content_hashed("index-3f2a9c1b.js"));
   EXPECT_TRUE(is_content_hashed("index-BxC3k9aZ.js"));
   EXPECT_TRUE(is_content_hashed("cairn-relaxed-mt.0a1b2c3d4e.wasm"));
+  EXPECT_TRUE(is_content_hashed("index.15673064.css"));  // web/vite.config.ts's hex hashes, digits only too
+  EXPECT_TRUE(is_content_hashed("worker.cbfadeab.js"));
+  EXPECT_FALSE(is_content_hashed("index-15673064.css"));  // after '-', all digits is a number, not a hash
+  EXPECT_FALSE(is_content_hashed("notes.1234567.txt"));   // 7 characters
   EXPECT_FALSE(is_content_hashed("index.html"));
   EXPECT_FALSE(is_content_hashed("cairn-relaxed-mt.wasm"));
   EXPECT_FALSE(is_content_hashed("thread_pool.js"));
@@ -127,25 +131,25 @@ TEST_F(TempSite, ServesTheViewerAndTheModels) {
   StaticSite site(settings_);
   Response r = site.serve(Method::kGet, "", "");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "<!doctype html>");
+  EXPECT_EQ(r.content(), "<!doctype html>");
   EXPECT_EQ(r.mime_type, "text/html; charset=utf-8");
   EXPECT_EQ(header(r, "Cross-Origin-Opener-Policy"), "same-origin");
   EXPECT_EQ(header(r, "Cross-Origin-Embedder-Policy"), "require-corp");
   EXPECT_EQ(header(r, "Cross-Origin-Resource-Policy"), "same-origin");
   EXPECT_EQ(header(r, "Content-Security-Policy"), site.content_security_policy());
   EXPECT_EQ(header(r, "Cache-Control"), "no-cache");
-  EXPECT_EQ(site.serve(Method::kGet, "/", "").body, "<!doctype html>");
+  EXPECT_EQ(site.serve(Method::kGet, "/", "").content(), "<!doctype html>");
 
   r = site.serve(Method::kGet, "/assets/engine.wasm", "");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.mime_type, "application/wasm");
-  EXPECT_EQ(r.body.size(), 8u);
+  EXPECT_EQ(r.content().size(), 8u);
   r = site.serve(Method::kGet, "/assets/index-3f2a9c1b.js", "");
   EXPECT_EQ(header(r, "Cache-Control"), "public, max-age=31536000, immutable");
   r = site.serve(Method::kGet, "/models/catalog.json", "");
-  EXPECT_EQ(r.body, "{}");
+  EXPECT_EQ(r.content(), "{}");
   EXPECT_EQ(header(r, "Cache-Control"), "no-cache");
-  EXPECT_EQ(site.serve(Method::kGet, "/models/unet/model.onnx", "").body, "onnx");
+  EXPECT_EQ(site.serve(Method::kGet, "/models/unet/model.onnx", "").content(), "onnx");
   EXPECT_EQ(site.serve(Method::kGet, "/in.html", "").status, 200);  // a link that stays inside the root
 }
 
@@ -156,10 +160,22 @@ TEST_F(TempSite, RevalidatesWithETag) {
   ASSERT_FALSE(etag.empty());
   Response again = site.serve(Method::kGet, "/index.html", etag);
   EXPECT_EQ(again.status, 304);
-  EXPECT_TRUE(again.body.empty());
+  EXPECT_TRUE(again.content().empty());
   EXPECT_EQ(header(again, "ETag"), etag);
   EXPECT_EQ(header(again, "Cross-Origin-Embedder-Policy"), "require-corp");
   EXPECT_EQ(site.serve(Method::kGet, "/index.html", "\"other\"").status, 200);
+}
+
+TEST_F(TempSite, SharesOneCopyOfAFileBetweenRequestsAndRereadsAChangedOne) {
+  StaticSite site(settings_);
+  Response first = site.serve(Method::kGet, "/models/unet/model.onnx", "");
+  Response second = site.serve(Method::kGet, "/models/unet/model.onnx", "");
+  ASSERT_NE(first.file, nullptr);
+  EXPECT_EQ(first.file, second.file);  // the same bytes in memory, not a copy per request
+  write("models/unet/model.onnx", "onnx, version 2");
+  Response third = site.serve(Method::kGet, "/models/unet/model.onnx", "");
+  EXPECT_EQ(third.content(), "onnx, version 2");
+  EXPECT_EQ(first.content(), "onnx");  // a request still sending the old bytes keeps them
 }
 
 TEST_F(TempSite, RefusesAndNeverLeavesTheRoots) {

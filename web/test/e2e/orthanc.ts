@@ -19,6 +19,10 @@ export interface RunningOrthanc {
   origin: string; // http://127.0.0.1:PORT
   folder: string;
   upload(dicomFiles: string[]): Promise<string>; // returns the StudyInstanceUID of the first file's study
+  // A crash: the process killed (SIGKILL by default), its storage and configuration kept.
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  // After kill(): the same configuration again (same port, same storage); resolves once it answers.
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,36 +58,50 @@ export async function startOrthanc(options: OrthancOptions): Promise<RunningOrth
   };
   mkdirSync(join(folder, 'storage'));
   writeFileSync(join(folder, 'orthanc.json'), JSON.stringify(config, null, 2));
-  const log = openSync(join(folder, 'orthanc.log'), 'w');
-  const child: ChildProcess = spawn(ORTHANC, [join(folder, 'orthanc.json')], { cwd: folder, stdio: ['ignore', log, log] });
   const origin = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  let child: ChildProcess;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (!running()) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (running()) {
+      child.kill('SIGKILL');
+      await exited;
     }
+  };
+  const stop = async () => {
+    await kill('SIGTERM');
     rmSync(folder, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      const text = readFileSync(join(folder, 'orthanc.log'), 'utf8');
-      await stop();
-      throw new Error(`Orthanc stopped while starting:\n${text.slice(-2000)}`);
+  const launch = async () => {
+    const log = openSync(join(folder, 'orthanc.log'), 'a');
+    child = spawn(ORTHANC, [join(folder, 'orthanc.json')], { cwd: folder, stdio: ['ignore', log, log] });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (!running()) {
+        const text = readFileSync(join(folder, 'orthanc.log'), 'utf8');
+        await stop();
+        throw new Error(`Orthanc stopped while starting:\n${text.slice(-2000)}`);
+      }
+      try {
+        if ((await fetch(`${origin}/system`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error('Orthanc did not answer within 60 s');
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    try {
-      if ((await fetch(`${origin}/system`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('Orthanc did not answer within 60 s');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  const restart = async () => {
+    if (running()) throw new Error('Orthanc is still running: kill() it first');
+    await launch();
+  };
+  await launch();
   const upload = async (files: string[]) => {
     let parent = '';
     for (const file of files) {
@@ -99,7 +117,7 @@ export async function startOrthanc(options: OrthancOptions): Promise<RunningOrth
     const study = (await (await fetch(`${origin}/studies/${parent}`)).json()) as { MainDicomTags: { StudyInstanceUID: string } };
     return study.MainDicomTags.StudyInstanceUID;
   };
-  return { origin, folder, upload, stop };
+  return { origin, folder, upload, kill, restart, stop };
 }
 
 // The demo study's slices (demo/LIDC-IDRI-0001.tar.xz), unpacked into a temporary folder; sorted by file name.

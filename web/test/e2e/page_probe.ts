@@ -9,7 +9,8 @@ export interface ViewerState {
   series: string;
   masks: number;
   previews: number;
-  seriesJob: { done: number; total: number } | null;
+  // retrying: while the PACS cannot deliver a frame (the job waits and asks again).
+  seriesJob: { done: number; total: number; retrying?: { attempt: number; delayMs: number } | null } | null;
   volumes: { value: number; voxels: number; ml: number }[] | null;
   sliceAreasCm2: number[] | null;
   error: string | null; // the error banner's text when shown

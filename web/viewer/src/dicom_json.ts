@@ -41,8 +41,12 @@ export const Tag = {
   RescaleSlope: '00281053',
 } as const;
 
+// The values of an attribute; [] when it is absent or the answer is malformed (an element or a Value that is not
+// what PS3.18 F.2 says: hostile or broken servers send anything).
 export function values(item: DicomJson, tag: string): unknown[] {
-  return item[tag]?.Value ?? [];
+  const element: unknown = item !== null && typeof item === 'object' ? item[tag] : undefined;
+  const list = element !== null && typeof element === 'object' ? (element as { Value?: unknown }).Value : undefined;
+  return Array.isArray(list) ? list : [];
 }
 
 export function str(item: DicomJson, tag: string): string {
@@ -64,7 +68,8 @@ export function nums(item: DicomJson, tag: string): number[] {
 
 // A PN value: {"Alphabetic": "Doe^John"} -> "Doe John".
 function personName(v: object): string {
-  const alphabetic = (v as { Alphabetic?: string }).Alphabetic ?? '';
+  const alphabetic = (v as { Alphabetic?: unknown }).Alphabetic;
+  if (typeof alphabetic !== 'string') return '';
   return alphabetic.split('^').filter((s) => s !== '').join(' ');
 }
 

@@ -79,6 +79,20 @@ describe('DicomWebClient', () => {
     await expect(new DicomWebClient('http://pacs/', notMultipart).fetchFrame(STUDY, '1', '2')).rejects.toThrow(/something unexpected/);
   });
 
+  it('reports a connection lost in the middle of an answer as unreachable', async () => {
+    const cut = (async () => new Response(new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('--x\r\n'));
+        controller.error(new TypeError('network error'));
+      },
+    }), { headers: { 'Content-Type': 'multipart/related; boundary=x' } })) as typeof fetch;
+    const error = await new DicomWebClient('http://pacs/', cut).fetchFrame(STUDY, '1', '2').catch((e) => e);
+    expect(error).toBeInstanceOf(DicomWebError);
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toMatch(/connection to the PACS at http:\/\/pacs\/ was lost while loading a frame \(network error\)/);
+    await expect(new DicomWebClient('http://pacs/', cut).listSeries(STUDY)).rejects.toMatchObject({ kind: 'unreachable' });
+  });
+
   it('reads an empty answer (204) as no match', async () => {
     const f = (async () => new Response(null, { status: 204 })) as typeof fetch;
     expect(await new DicomWebClient('http://pacs/', f).searchStudies()).toEqual([]);

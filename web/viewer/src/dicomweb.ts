@@ -66,7 +66,7 @@ export class DicomWebClient {
   async fetchFrame(studyUid: string, seriesUid: string, instanceUid: string, frame = 1, signal?: AbortSignal): Promise<Uint8Array> {
     const path = `studies/${enc(studyUid)}/series/${enc(seriesUid)}/instances/${enc(instanceUid)}/frames/${frame}`;
     const response = await this.get(path, FRAME_ACCEPT, 'a frame', signal);
-    const body = new Uint8Array(await response.arrayBuffer());
+    const body = await this.bytes(response, 'a frame', signal);
     let parts;
     try {
       parts = parseMultipartRelated(body, response.headers.get('Content-Type') ?? '');
@@ -88,7 +88,7 @@ export class DicomWebClient {
   async retrieveInstance(studyUid: string, seriesUid: string, instanceUid: string, signal?: AbortSignal): Promise<Uint8Array> {
     const path = `studies/${enc(studyUid)}/series/${enc(seriesUid)}/instances/${enc(instanceUid)}`;
     const response = await this.get(path, 'multipart/related; type="application/dicom"', 'the instance', signal);
-    const body = new Uint8Array(await response.arrayBuffer());
+    const body = await this.bytes(response, 'the instance', signal);
     let parts;
     try {
       parts = parseMultipartRelated(body, response.headers.get('Content-Type') ?? '');
@@ -142,14 +142,27 @@ export class DicomWebClient {
 
   private async json(path: string, what: string, signal?: AbortSignal): Promise<DicomJson[]> {
     const response = await this.get(path, 'application/dicom+json', what, signal);
-    const text = await response.text();
+    const text = new TextDecoder().decode(await this.bytes(response, what, signal));
     if (text.trim() === '') return []; // 204 No Content: nothing matched
     try {
       const parsed = JSON.parse(text) as unknown;
       if (!Array.isArray(parsed)) throw new Error('not a JSON array');
+      if (!parsed.every((item) => item !== null && typeof item === 'object' && !Array.isArray(item))) {
+        throw new Error('an item of the array is not a JSON object');
+      }
       return parsed as DicomJson[];
     } catch (error) {
       throw new DicomWebError('bad-answer', `The PACS answered ${what} with something that is not DICOM JSON (${(error as Error).message}).`);
+    }
+  }
+
+  // The body of an answer; a connection lost while it arrives (the PACS stopped mid-answer) is 'unreachable'.
+  private async bytes(response: Response, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      if (signal?.aborted) throw new DicomWebError('aborted', `Loading ${what} was cancelled.`);
+      throw new DicomWebError('unreachable', `The connection to the PACS at ${this.root} was lost while loading ${what} (${(error as Error).message}). Check that it is running.`);
     }
   }
 

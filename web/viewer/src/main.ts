@@ -17,6 +17,7 @@ import { SeriesFrames } from './series_frames.js';
 import { CairnError } from '../../engine/errors.js';
 import { FRAME_OF_REFERENCE_UID, SegDescriptionError, SEG_MODALITY, segWriteDescription, seriesGeometryDescription, seriesReadDescription } from './seg_series.js';
 import { COMPARE_BOTH, COMPARE_ONLY_A, COMPARE_ONLY_B, compareLabels, comparisonSlice, type Comparison } from './seg_compare.js';
+import { isTransientPacsError, type RetryNotice } from './retry.js';
 import { segmentSeries } from './series_segmentation.js';
 import { Viewport } from './viewport.js';
 
@@ -55,7 +56,8 @@ interface SeriesResult {
 }
 const seriesResults = new Map<string, SeriesResult>();
 let running: AbortController | null = null;
-let seriesJob: { controller: AbortController; key: string; seriesUid: string; done: number; total: number } | null = null;
+// retrying: while the PACS cannot deliver a frame (the job waits and asks again; the masks done are kept).
+let seriesJob: { controller: AbortController; key: string; seriesUid: string; done: number; total: number; retrying: RetryNotice | null } | null = null;
 // `${model}|${series}` -> the DICOM SEG of that series result, kept once built so that Retry re-sends it as is.
 interface SaveState {
   key: string;
@@ -474,6 +476,7 @@ async function openRtstructSeries(studyUid: string, s: DicomJson): Promise<void>
       segments: info.rois.map((r) => ({ number: r.value, label: r.name, algorithm: '' })),
     };
     segOverlay = { kind: 'RTSTRUCT', ctSeriesUid: target.seriesUid, segSeriesUid: rtSeriesUid, info: segInfo, labels, pixels: rows * columns, colors };
+    for (const li of $('series').querySelectorAll('li')) li.classList.toggle('selected', li.dataset.uid === rtSeriesUid || li.dataset.uid === target.seriesUid);
     showMask();
   } catch (error) {
     showError(error instanceof Error && !(error instanceof DicomWebError) && !(error as { code?: string }).code
@@ -775,7 +778,7 @@ async function segmentDisplayedSeries(): Promise<void> {
   }
   const key = `${model.id}|${s.seriesUid}`;
   const controller = new AbortController();
-  const job = { controller, key, seriesUid: s.seriesUid, done: 0, total: s.slices.length };
+  const job = { controller, key, seriesUid: s.seriesUid, done: 0, total: s.slices.length, retrying: null as RetryNotice | null };
   seriesJob = job;
   updateButtons();
   const started = performance.now();
@@ -783,6 +786,7 @@ async function segmentDisplayedSeries(): Promise<void> {
   let lastCenter = current;
   const setSeriesProgress = (fraction: number | null, text: string) => {
     $('series-progress-row').hidden = fraction === null;
+    $('series-progress').classList.toggle('waiting', job.retrying !== null && fraction !== null);
     $('series-progress-fill').style.width = `${Math.round((fraction ?? 0) * 100)}%`;
     $('series-progress-text').textContent = text;
     const li = [...$('series').querySelectorAll<HTMLElement>('li')].find((x) => x.dataset.uid === s.seriesUid);
@@ -823,12 +827,27 @@ async function segmentDisplayedSeries(): Promise<void> {
         job.done = done;
         setSeriesProgress(done / total, progressText(done, total, computed, computeStarted, firstMissing));
       },
+      onFetchRetry: (_, notice) => {
+        job.retrying = notice;
+        setSeriesProgress(job.done / job.total, `PACS unreachable, retrying in ${Math.ceil(notice.delayMs / 1000)} s (attempt ${notice.attempt}); ` +
+          `${job.done} / ${job.total} slices done and kept`);
+      },
+      onFetchRecovered: () => {
+        job.retrying = null;
+        setSeriesProgress(job.done / job.total, progressText(job.done, job.total, computed, computeStarted, firstMissing));
+      },
     }, controller.signal);
     seriesResults.set(key, measureSeries(s, labels, specs.get(model.id)!));
     setSeriesProgress(null, '');
   } catch (error) {
+    job.retrying = null;
     setSeriesProgress(null, '');
-    if (!controller.signal.aborted) showError(error);
+    const kept = s.slices.filter((x) => masks.has(`${model.id}|${x.uid}`)).length;
+    if (!controller.signal.aborted) {
+      showError(isTransientPacsError(error) && kept > 0
+        ? `${userMessage(error)} The ${kept} slices segmented so far are kept: Segment series resumes from them.`
+        : error);
+    }
   } finally {
     const info = await inference.info().catch(() => ({ threads: 0, flavor: '' }));
     seriesTimings.push({ totalMs: performance.now() - started, slices: s.slices.length, computed, threads: info.threads, flavor: info.flavor, cancelled: controller.signal.aborted });
@@ -891,7 +910,7 @@ $('overlay-opacity').addEventListener('input', (e) => {
       series: series?.seriesUid,
       masks: masks.size,
       previews: previews.size,
-      seriesJob: seriesJob === null ? null : { done: seriesJob.done, total: seriesJob.total },
+      seriesJob: seriesJob === null ? null : { done: seriesJob.done, total: seriesJob.total, retrying: seriesJob.retrying === null ? null : { attempt: seriesJob.retrying.attempt, delayMs: seriesJob.retrying.delayMs } },
       error: $('error').hidden ? null : $('error-text').textContent,
       volumes: result?.volumes ?? null,
       sliceAreasCm2: result?.sliceAreasCm2 ?? null,

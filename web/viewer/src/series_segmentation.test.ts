@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DicomWebError } from './dicomweb.js';
 import { FETCH_AHEAD, nearestFirst, segmentSeries, type SeriesSegmentationJob } from './series_segmentation.js';
 
 // A job over `slices` 1x2 slices whose mask is [index, 1]; segmenting resolves when `release` is called.
@@ -90,6 +91,90 @@ describe('series segmentation', () => {
     await again;
     expect(resumed.log.filter((l) => l.startsWith('segment'))).toEqual(['segment 2', 'segment 3']);
     expect(resumed.log[0]).toBe('progress 2/4');
+  });
+
+  it('keeps going through a PACS outage: frames asked again with growing waits, masks kept, same result', async () => {
+    const quick = { firstDelayMs: 1, maxDelayMs: 4, giveUpAfterMs: 60_000 };
+    const reference = fakeJob(6, () => 2);
+    const uninterrupted = segmentSeries(reference.job, new AbortController().signal);
+    for (let i = 0; i < 6; ++i) await reference.next();
+    const expected = await uninterrupted;
+
+    // The PACS goes away once two slices are done and answers again after five refused requests.
+    const { job, log, cached, next } = fakeJob(6, () => 2);
+    let down = false;
+    let refused = 0;
+    const fetch = job.fetchFrame;
+    job.fetchFrame = async (i) => {
+      if (down && refused < 5) {
+        refused++;
+        log.push(`refused ${i}`);
+        throw new DicomWebError('unreachable', 'The PACS cannot be reached.');
+      }
+      return fetch(i);
+    };
+    const retries: string[] = [];
+    const keptDuringOutage: number[] = [];
+    job.retry = quick;
+    job.onFetchRetry = (i, n) => {
+      retries.push(`${i}:${n.attempt}:${n.delayMs}`);
+      keptDuringOutage.push(cached.size);
+    };
+    job.onFetchRecovered = (i) => log.push(`recovered ${i}`);
+    job.storeMask = (i, mask) => {
+      cached.set(i, mask);
+      if (cached.size === 2) down = true;
+    };
+    const result = segmentSeries(job, new AbortController().signal);
+    for (let i = 0; i < 6; ++i) await next();
+    const labels = await result;
+    expect([...labels]).toEqual([...expected]);
+    expect(refused).toBe(5);
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatch(/^\d:1:1$/);
+    expect(keptDuringOutage.every((n) => n >= 2)).toBe(true);
+    expect(log.filter((l) => l.startsWith('recovered'))).toHaveLength(1);
+    // Every slice segmented exactly once: nothing done before the outage was computed again.
+    expect(log.filter((l) => l.startsWith('segment')).sort()).toEqual(['segment 0', 'segment 1', 'segment 2', 'segment 3', 'segment 4', 'segment 5']);
+  });
+
+  it('stops on a PACS that stays away, or refuses, keeping the masks done', async () => {
+    const { job, cached, next } = fakeJob(4, () => 0);
+    job.retry = { firstDelayMs: 1, maxDelayMs: 2, giveUpAfterMs: 20 };
+    const fetch = job.fetchFrame;
+    job.fetchFrame = async (i) => {
+      if (i >= 2) throw new DicomWebError('unreachable', 'The PACS cannot be reached.');
+      return fetch(i);
+    };
+    const run = segmentSeries(job, new AbortController().signal);
+    await next();
+    await next();
+    await expect(run).rejects.toMatchObject({ kind: 'unreachable' });
+    expect([...cached.keys()].sort()).toEqual([0, 1]);
+
+    const refused = fakeJob(3, () => 0);
+    let calls = 0;
+    refused.job.fetchFrame = async () => {
+      calls++;
+      throw new DicomWebError('forbidden', 'Your account may not read a frame.', 403);
+    };
+    await expect(segmentSeries(refused.job, new AbortController().signal)).rejects.toMatchObject({ kind: 'forbidden' });
+    expect(calls).toBe(Math.min(3, FETCH_AHEAD + 1)); // the fetches ahead, none again
+  });
+
+  it('is cancelled while it waits for the PACS', async () => {
+    const { job } = fakeJob(2, () => 0);
+    job.retry = { firstDelayMs: 60_000, maxDelayMs: 60_000, giveUpAfterMs: 600_000 };
+    job.fetchFrame = async () => {
+      throw new DicomWebError('unreachable', 'The PACS cannot be reached.');
+    };
+    const controller = new AbortController();
+    let waiting = false;
+    job.onFetchRetry = () => (waiting = true);
+    const run = segmentSeries(job, controller.signal);
+    while (!waiting) await new Promise((r) => setTimeout(r, 0));
+    controller.abort(new DOMException('Cancelled.', 'AbortError'));
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('fails on a mask of the wrong size', async () => {

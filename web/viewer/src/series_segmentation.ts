@@ -1,7 +1,10 @@
 // Segmenting a whole series in the background: slices nearest to the one on screen first (re-chosen after every
 // slice, so scrolling steers it), frames fetched a few slices ahead while the worker computes, each slice's mask
 // stored as soon as it is done (a cancelled run resumes from them), then the 3-D post-processing of the stacked
-// masks. No DOM and no engine here: the caller supplies fetching, segmenting, the mask cache and post-processing.
+// masks. A frame the PACS cannot deliver for a while (restarted, unreachable) is asked for again with growing waits,
+// reported through onFetchRetry, the masks done meanwhile kept. No DOM and no engine here: the caller supplies
+// fetching, segmenting, the mask cache and post-processing.
+import { PACS_RETRY, withRetry, type RetryNotice, type RetryPolicy } from './retry.js';
 
 export interface SeriesSegmentationJob {
   slices: number;
@@ -18,6 +21,11 @@ export interface SeriesSegmentationJob {
   // The 3-D post-processing of the stacked masks (slices*rows*cols): the label volume.
   postprocess(volume: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
   onProgress?(done: number, total: number, index: number): void;
+  // The frame of slice `index` failed in a way worth retrying; the next try comes after notice.delayMs.
+  onFetchRetry?(index: number, notice: RetryNotice): void;
+  // A frame arrived after failed tries.
+  onFetchRecovered?(index: number): void;
+  retry?: RetryPolicy; // default PACS_RETRY
 }
 
 // How many frames are fetched ahead of the slice being segmented.
@@ -42,6 +50,7 @@ export async function segmentSeries(job: SeriesSegmentationJob, signal: AbortSig
   const done = new Set<number>();
   for (let i = 0; i < slices; ++i) if (job.cachedMask(i) !== undefined) done.add(i);
   const fetching = new Map<number, Promise<Float32Array>>();
+  const failed = new Set<number>(); // fetched ahead, and that fetch failed: asked again when its turn comes
   const throwIfAborted = () => {
     if (signal.aborted) throw signal.reason ?? new DOMException('Cancelled.', 'AbortError');
   };
@@ -52,13 +61,28 @@ export async function segmentSeries(job: SeriesSegmentationJob, signal: AbortSig
     for (const i of order.slice(0, FETCH_AHEAD + 1)) {
       if (!fetching.has(i)) {
         const p = job.fetchFrame(i);
-        p.catch(() => {}); // awaited below when its turn comes
+        p.catch(() => fetching.get(i) === p && failed.add(i)); // awaited below when its turn comes
         fetching.set(i, p);
       }
     }
     const index = order[0];
-    const hu = await fetching.get(index)!;
+    let retried = false;
+    const hu = await withRetry((attempt) => (attempt === 0 && !failed.has(index) ? fetching.get(index)! : job.fetchFrame(index)), {
+      policy: job.retry ?? PACS_RETRY,
+      signal,
+      onRetry: (notice) => {
+        retried = true;
+        job.onFetchRetry?.(index, notice);
+      },
+    });
     fetching.delete(index);
+    failed.delete(index);
+    if (retried) {
+      // The PACS is back: the frames fetched ahead while it was away are asked for again.
+      for (const i of failed) fetching.delete(i);
+      failed.clear();
+      job.onFetchRecovered?.(index);
+    }
     throwIfAborted();
     const mask = await job.segment(index, hu, signal);
     if (mask.length !== pixels) throw new Error(`slice ${index + 1}'s mask has ${mask.length} pixels, ${pixels} expected`);

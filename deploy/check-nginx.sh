@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Checks deploy/nginx/ for real: renders the template with a self-signed certificate into a temporary folder,
+# `nginx -t`, then starts nginx (as the current user, temporary prefix, free high ports on 127.0.0.1) in front of
+# Debian's Orthanc 1.10 with the DICOMweb and Cairn plugins, HTTP authentication on and 5 slices of the demo study,
+# and checks over HTTPS (deploy/lib/check_nginx.py): TLS and HTTP/2, the redirect from plain HTTP, COOP, COEP, CORP and
+# the CSP on /cairn/ (the same as the plugin's), MIME types (wasm, mjs), gzip on DICOM JSON and nothing compressed by
+# Orthanc, /dicom-web/servers refused for every method and spelling, the rest of Orthanc's API unreachable,
+# credentials passed through (401 without, 200 with), STOW-RS through nginx, refused sizes (URL, headers, body).
+# Twice: with /cairn/ from the plugin (CAIRN_VIEWER=plugin), then from disk (CAIRN_VIEWER=disk). Everything started
+# is stopped and the folder removed at the end.
+#
+# usage: deploy/check-nginx.sh [--plugin libCairnPlugin.so]      (CAIRN_KEEP_TMP=1 keeps the folder)
+set -euo pipefail
+script_name=check-nginx
+source "$(dirname "$0")/lib/common.sh"
+
+while (($#)); do
+  case $1 in
+    --plugin) CAIRN_PLUGIN=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+# /usr/sbin is not on a normal user's PATH on Debian.
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+need "$nginx_bin" nginx
+need openssl openssl
+need curl curl
+need "$orthanc_bin" orthanc
+need "$python" python3
+dicomweb=$(dicomweb_plugin)
+plugin=$(cairn_plugin)
+
+make_work_dir check-nginx
+user=cairn password="nginx-check-$RANDOM$RANDOM"
+connect_src="https://pacs.example.org"
+
+# The viewer as it is now: a copy, so that a rebuild of web/dist during the check changes nothing.
+cp -r "$(viewer_root)" "$work_dir/viewer"
+viewer=$work_dir/viewer
+
+# A self-signed certificate for 127.0.0.1, which the checks trust as their only CA.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout "$work_dir/tls.key" -out "$work_dir/tls.crt" 2>"$work_dir/openssl.log" ||
+  die "openssl could not make a certificate: $(cat "$work_dir/openssl.log")"
+
+orthanc_port=$(free_port)
+cat >"$work_dir/orthanc.json" <<EOF
+{
+  "Name": "cairn-check-nginx",
+  "StorageDirectory": "$work_dir/storage",
+  "IndexDirectory": "$work_dir/storage",
+  "HttpPort": $orthanc_port,
+  "RemoteAccessAllowed": false,
+  "AuthenticationEnabled": true,
+  "RegisteredUsers": { "$user": "$password" },
+  "DicomServerEnabled": false,
+  "SaveJobs": false,
+  "Plugins": ["$dicomweb", "$plugin"],
+  "DicomWeb": { "Enable": true, "Root": "/dicom-web/" },
+  "Cairn": { "ViewerRoot": "$viewer", "ModelsRoot": "$cairn_root/models", "ConnectSrc": ["$connect_src"] }
+}
+EOF
+start_orthanc orthanc "$work_dir/orthanc.json"
+wait_http "http://127.0.0.1:$orthanc_port/system" "$orthanc_pid" "$work_dir/orthanc.log" -u "$user:$password"
+study_dir=$(unpack_demo_study "$work_dir/study")
+mkdir -p "$work_dir/five"
+find "$study_dir" -name '*.dcm' | sort | head -n 5 | xargs cp -t "$work_dir/five"
+study=$(upload_study "http://127.0.0.1:$orthanc_port" "$work_dir/five" -u "$user:$password")
+stow_file=$(find "$study_dir" -name '*.dcm' | sort | sed -n 6p)
+
+https_port=$(free_port)
+http_port=$(free_port)
+nginx_dir=$work_dir/nginx
+mkdir -p "$nginx_dir"/{logs,tmp}
+# Started as root, nginx's workers become nobody: they must be able to write the buffers' temporary files.
+user_line=
+if ((EUID == 0)); then
+  user_line="user nobody nogroup;"
+  chown -R nobody:nogroup "$nginx_dir/tmp"
+fi
+cat >"$nginx_dir/nginx.conf" <<EOF
+$user_line
+worker_processes 1;
+daemon off;
+pid $nginx_dir/nginx.pid;
+error_log $nginx_dir/logs/error.log warn;
+events { worker_connections 512; }
+http {
+  access_log $nginx_dir/logs/access.log;
+  client_body_temp_path $nginx_dir/tmp/body;
+  proxy_temp_path $nginx_dir/tmp/proxy;
+  fastcgi_temp_path $nginx_dir/tmp/fastcgi;
+  uwsgi_temp_path $nginx_dir/tmp/uwsgi;
+  scgi_temp_path $nginx_dir/tmp/scgi;
+  include $nginx_dir/conf/cairn.conf;
+}
+EOF
+
+nginx_pid=
+run_nginx() {
+  local mode=$1
+  rm -rf "$nginx_dir/conf"
+  CAIRN_VIEWER=$mode CAIRN_SERVER_NAME=127.0.0.1 CAIRN_PUBLIC_HOST="127.0.0.1:$https_port" \
+    CAIRN_LISTEN="127.0.0.1:$https_port" CAIRN_HTTP_LISTEN="127.0.0.1:$http_port" \
+    CAIRN_TLS_CERT="$work_dir/tls.crt" CAIRN_TLS_KEY="$work_dir/tls.key" CAIRN_PACS="127.0.0.1:$orthanc_port" \
+    CAIRN_VIEWER_ROOT="$viewer" CAIRN_MODELS_ROOT="$cairn_root/models" CAIRN_CONNECT_SRC="$connect_src" \
+    "$cairn_root/deploy/nginx/render.sh" "$nginx_dir/conf" >/dev/null
+  "$nginx_bin" -t -q -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" ||
+    die "nginx -t refuses the rendered template ($mode): $(tail -n 5 "$nginx_dir/logs/error.log")"
+  say "nginx -t accepts the template rendered with CAIRN_VIEWER=$mode"
+  "$nginx_bin" -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" &
+  nginx_pid=$!
+  started_pids+=("$nginx_pid")
+  wait_http "https://127.0.0.1:$https_port/cairn/models/catalog.json" "$nginx_pid" "$nginx_dir/logs/error.log" \
+    --cacert "$work_dir/tls.crt" -u "$user:$password"
+}
+
+stop_nginx() {
+  kill -TERM "$nginx_pid" 2>/dev/null || true
+  wait "$nginx_pid" 2>/dev/null || true
+}
+
+status=0
+for mode in plugin disk; do
+  run_nginx "$mode"
+  "$python" "$cairn_root/deploy/lib/check_nginx.py" --mode "$mode" --https "https://127.0.0.1:$https_port" \
+    --http "http://127.0.0.1:$http_port" --orthanc "http://127.0.0.1:$orthanc_port" --ca "$work_dir/tls.crt" \
+    --user "$user" --password "$password" --study "$study" --stow-file "$stow_file" --viewer-root "$viewer" \
+    --models-root "$cairn_root/models" --connect-src "$connect_src" || status=1
+  stop_nginx
+done
+kill -0 "$orthanc_pid" 2>/dev/null || die "Orthanc stopped during the checks (see $work_dir/orthanc.log)"
+((status == 0)) || die "some checks failed (above)"
+say "all checks passed"

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Does every client get answered? wrk reports only the requests that were answered, so a connection that never
+gets one of Orthanc's threads (CivetWeb serves each keep-alive connection on one thread for as long as it stays
+busy) does not show in its figures. This opens N keep-alive connections at once, each asking PATH again and again
+for D seconds from one event loop (no client ever pauses), and prints one RESULT line: how many connections were
+never answered, and the time to the first answer (median, max) over those that were.
+
+usage: fairness.py PORT PATH CONNECTIONS SECONDS
+"""
+import asyncio
+import sys
+import time
+
+
+async def client(port, path, deadline, start, firsts, counts, i):
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    while time.monotonic() < deadline:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port),
+                                                    deadline - time.monotonic())
+        except (OSError, asyncio.TimeoutError):
+            return
+        try:
+            while time.monotonic() < deadline:
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), deadline - time.monotonic())
+                length = 0
+                close = False
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                    if name.strip().lower() == b"connection" and value.strip().lower() == b"close":
+                        close = True
+                await asyncio.wait_for(reader.readexactly(length), deadline - time.monotonic() + 5)
+                counts[i] += 1
+                if firsts[i] is None:
+                    firsts[i] = time.monotonic() - start
+                if close:
+                    break
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+
+async def main(port, path, n, seconds):
+    start = time.monotonic()
+    deadline = start + seconds
+    firsts = [None] * n
+    counts = [0] * n
+    await asyncio.gather(*(client(port, path, deadline, start, firsts, counts, i) for i in range(n)))
+    answered = sorted(f for f in firsts if f is not None)
+    median = answered[len(answered) // 2] if answered else float("nan")
+    worst = answered[-1] if answered else float("nan")
+    print(f"RESULT connections={n} never_answered={n - len(answered)} first_p50_ms={median * 1000:.1f} "
+          f"first_max_ms={worst * 1000:.1f} requests={sum(counts)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
