@@ -26,5 +26,9 @@ done
 
 echo "== tests under AddressSanitizer + UBSan"
 CAIRN_ZOO_QUICK=1 ctest --preset asan -j "$jobs" --timeout 1500
+echo "== fuzz targets: seeds and regressions, then a short libFuzzer run each (clang-19, fuzzer+ASan+UBSan; fuzz/)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+ctest --preset fuzz -j "$jobs" --timeout 600
 echo "== tests of the release build, then the WebAssembly builds in Node and headless Chromium"
 ctest --preset release -j "$jobs" --timeout 1500

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
 
@@ -74,7 +75,7 @@ Result<SliceHeader> read_slice_header(const Part10File& f) {
   CAIRN_ASSIGN_OR_RETURN(std::vector<double> position, required_numbers(f, tags::kImagePositionPatient, 3));
   h.slice.position = {position[0], position[1], position[2]};
   h.slice.position_text = f.dataset.text_or(tags::kImagePositionPatient, "");
-  h.slice.instance_number = int(f.dataset.number(tags::kInstanceNumber).value_or(0));
+  h.slice.instance_number = int(f.dataset.integer(tags::kInstanceNumber, INT32_MIN, INT32_MAX).value_or(0));
   CAIRN_ASSIGN_OR_RETURN(h.orientation, required_numbers(f, tags::kImageOrientationPatient, 6));
   h.orientation_text = f.dataset.text_or(tags::kImageOrientationPatient, "");
   CAIRN_ASSIGN_OR_RETURN(h.spacing, required_numbers(f, tags::kPixelSpacing, 2));
@@ -82,17 +83,26 @@ Result<SliceHeader> read_slice_header(const Part10File& f) {
   if (h.spacing[0] <= 0 || h.spacing[1] <= 0) return missing(f.name, tags::kPixelSpacing, "is not positive");
   CAIRN_ASSIGN_OR_RETURN(std::vector<double> rows, required_numbers(f, tags::kRows, 1));
   CAIRN_ASSIGN_OR_RETURN(std::vector<double> columns, required_numbers(f, tags::kColumns, 1));
-  h.rows = int(rows[0]);
-  h.columns = int(columns[0]);
-  if (h.rows <= 0 || h.columns <= 0) return io_error(f.name + ": the image has no pixels (Rows or Columns is 0)");
+  if (rows[0] == 0 || columns[0] == 0) return io_error(f.name + ": the image has no pixels (Rows or Columns is 0)");
+  // Rows and Columns are US: a value outside 1..65535 (a hostile FD or DS) is refused before any cast or allocation.
+  const auto checked_rows = f.dataset.integer(tags::kRows, 1, 65535);
+  const auto checked_columns = f.dataset.integer(tags::kColumns, 1, 65535);
+  if (!checked_rows || !checked_columns) {
+    return io_error(f.name + ": Rows and Columns must be whole numbers from 1 to 65535 (found '" +
+                    f.dataset.text_or(tags::kRows, "?") + "' and '" + f.dataset.text_or(tags::kColumns, "?") + "')");
+  }
+  h.rows = int(*checked_rows);
+  h.columns = int(*checked_columns);
   const double frames = f.dataset.number(tags::kNumberOfFrames).value_or(1);
   if (frames != 1) {
-    return unsupported(f.name + ": a multi-frame image (" + std::to_string(int64_t(frames)) +
+    return unsupported(f.name + ": a multi-frame image (" + f.dataset.text_or(tags::kNumberOfFrames, "?") +
                        " frames, e.g. Enhanced CT); Cairn reads series of single-frame images");
   }
   const double samples = f.dataset.number(tags::kSamplesPerPixel).value_or(1);
-  if (samples != 1) return unsupported(f.name + ": " + std::to_string(int(samples)) + " samples per pixel (colour)");
-  h.bits_allocated = int(f.dataset.number(tags::kBitsAllocated).value_or(0));
+  if (samples != 1) {
+    return unsupported(f.name + ": " + f.dataset.text_or(tags::kSamplesPerPixel, "?") + " samples per pixel (colour)");
+  }
+  h.bits_allocated = int(f.dataset.integer(tags::kBitsAllocated, 0, 64).value_or(0));
   if (h.bits_allocated != 8 && h.bits_allocated != 16 && h.bits_allocated != 32) {
     return unsupported(f.name + ": " + describe_tag(tags::kBitsAllocated) + " is " + std::to_string(h.bits_allocated) +
                        "; expected 8, 16 or 32");
@@ -116,15 +126,21 @@ void to_hu(const uint8_t* bytes, size_t count, float slope, float intercept, flo
 // Pixels to HU as float32 (stored value x slope + intercept, both rounded to float, as NumPy computes it). The whole
 // stored word is read as signed or unsigned without masking to BitsStored: out-of-range padding values such as
 // -3024 with 12 bits stored are common, high bits carrying overlays are not.
-Status decode_slice(const Part10File& f, const SliceHeader& h, float* out) {
+// The slice's pixel data, checked to hold Rows x Columns pixels.
+Result<std::span<const uint8_t>> slice_pixels(const Part10File& f, const SliceHeader& h) {
   CAIRN_ASSIGN_OR_RETURN(std::span<const uint8_t> pixels, native_pixel_data(f));
-  const size_t count = size_t(h.rows) * size_t(h.columns);
-  const size_t needed = count * size_t(h.bits_allocated / 8);
+  const size_t needed = size_t(h.rows) * size_t(h.columns) * size_t(h.bits_allocated / 8);
   if (pixels.size() < needed) {
     return io_error(f.name + ": (7FE0,0010) PixelData has " + std::to_string(pixels.size()) + " bytes, " +
                     std::to_string(h.rows) + "x" + std::to_string(h.columns) + " pixels of " +
                     std::to_string(h.bits_allocated) + " bits need " + std::to_string(needed));
   }
+  return pixels;
+}
+
+// `pixels` as slice_pixels returned them.
+void decode_slice(std::span<const uint8_t> pixels, const SliceHeader& h, float* out) {
+  const size_t count = size_t(h.rows) * size_t(h.columns);
   const float slope = float(h.slope), intercept = float(h.intercept);
   switch (h.bits_allocated) {
     case 8:
@@ -139,7 +155,6 @@ Status decode_slice(const Part10File& f, const SliceHeader& h, float* out) {
       h.is_signed ? to_hu<int32_t>(pixels.data(), count, slope, intercept, out)
                   : to_hu<uint32_t>(pixels.data(), count, slope, intercept, out);
   }
-  return Status::ok();
 }
 
 bool close(const std::vector<double>& a, const std::vector<double>& b, double tolerance) {
@@ -324,10 +339,14 @@ Result<CtSeries> read_ct_series(const std::string& directory, const std::string&
   if (info.study_instance_uid.empty()) return missing(first.name, tags::kStudyInstanceUID);
   if (info.frame_of_reference_uid.empty()) return missing(first.name, tags::kFrameOfReferenceUID);
 
-  out.hu.resize(headers.size() * info.pixels_per_slice());
+  // The volume grows one slice at a time, each after its pixel data is checked: Rows and Columns alone (65535 x
+  // 65535 in a file of a few hundred bytes) must not make it allocate.
+  const size_t plane = info.pixels_per_slice();
   for (size_t k = 0; k < headers.size(); ++k) {
     CAIRN_ASSIGN_OR_RETURN(Part10File f, read_part10_file(headers[k].slice.file));
-    CAIRN_RETURN_IF_ERROR(decode_slice(f, headers[k], out.hu.data() + k * info.pixels_per_slice()));
+    CAIRN_ASSIGN_OR_RETURN(std::span<const uint8_t> pixels, slice_pixels(f, headers[k]));
+    out.hu.resize((k + 1) * plane);
+    decode_slice(pixels, headers[k], out.hu.data() + k * plane);
     info.slices.push_back(std::move(headers[k].slice));
   }
   return out;

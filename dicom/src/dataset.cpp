@@ -130,6 +130,14 @@ std::optional<double> DataSet::number(Tag tag, size_t index) const {
   return (*values)[index];
 }
 
+std::optional<int64_t> DataSet::integer(Tag tag, int64_t low, int64_t high, size_t index) const {
+  const auto value = number(tag, index);
+  // The comparisons are false for NaN; callers keep [low, high] within +-2^53 (exact in a double), so the cast is
+  // defined.
+  if (!value || !(*value >= double(low) && *value <= double(high)) || *value != std::floor(*value)) return std::nullopt;
+  return int64_t(*value);
+}
+
 const std::vector<DataSet>* DataSet::sequence(Tag tag) const {
   const Element* e = find(tag);
   return e && e->vr == VR::SQ ? &e->items : nullptr;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "cairn/dicom/part10.hpp"
@@ -102,14 +103,14 @@ Result<StructureSet> read_rtstruct(const std::string& path) {
   }
   std::map<int, size_t> by_number;
   for (const DataSet& roi : *rois) {
-    const auto number = roi.number(tags::kROINumber);
-    if (!number) return io_error(path + ": an item of StructureSetROISequence has no ROINumber");
+    const auto number = roi.integer(tags::kROINumber, INT32_MIN, INT32_MAX);
+    if (!number) return io_error(path + ": an item of StructureSetROISequence has no ROINumber (an integer)");
     by_number[int(*number)] = out.rois.size();
     out.rois.push_back({int(*number), roi.text_or(tags::kROIName, ""), {}});
   }
   if (const auto* roi_contours = d.sequence(tags::kROIContourSequence)) {
     for (const DataSet& roi_contour : *roi_contours) {
-      const auto number = roi_contour.number(tags::kReferencedROINumber);
+      const auto number = roi_contour.integer(tags::kReferencedROINumber, INT32_MIN, INT32_MAX);
       if (!number || !by_number.count(int(*number))) continue;
       RoiContours& roi = out.rois[by_number[int(*number)]];
       const auto* contours = roi_contour.sequence(tags::kContourSequence);
@@ -178,6 +179,9 @@ std::vector<uint8_t> fill_polygons_even_odd(const std::vector<std::vector<std::p
     for (size_t i = 0; i < n; ++i) {
       const auto [x0, y0] = polygon[i];
       const auto [x1, y1] = polygon[(i + 1) % n];
+      // Far-away points (hostile coordinates, a tiny pixel spacing) overflow to infinity: such an edge has no place
+      // on the grid, and its NaN crossings would be cast to an index.
+      if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) || !std::isfinite(y1)) continue;
       // Half-open rule [lo, hi): a vertex shared by two edges is counted once.
       const double first = std::max(std::ceil(std::min(y0, y1)), 0.0);
       const double last = std::min(std::ceil(std::max(y0, y1)) - 1, double(height - 1));
@@ -185,6 +189,7 @@ std::vector<uint8_t> fill_polygons_even_odd(const std::vector<std::vector<std::p
       for (int64_t row = int64_t(first); row <= int64_t(last); ++row) {
         const double t = (double(row) - y0) / (y1 - y0);
         const double x = x0 + t * (x1 - x0);
+        if (std::isnan(x)) continue;  // x1 - x0 overflowed to infinity and t is 0
         // Pixel column j is inside when x <= j for an odd number of crossings.
         const int64_t column = int64_t(std::clamp(std::ceil(x), 0.0, double(width)));
         ++toggles[size_t(row) * size_t(width + 1) + size_t(column)];

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -112,6 +113,10 @@ Result<SeriesInfo> parse_series(const json::Value& d, Need need) {
     s.row_direction = {o[0], o[1], o[2]};
     s.column_direction = {o[3], o[4], o[5]};
     s.normal = cross(s.row_direction, s.column_direction);
+    // As read_ct_series: two orthogonal unit directions (a zero or degenerate orientation places nothing).
+    if (!(dot(s.normal, s.normal) >= 0.25)) {
+      return invalid_argument("\"orientation\" does not give two orthogonal unit directions");
+    }
   }
   for (size_t k = 0; k < slices->items.size(); ++k) {
     const json::Value& item = slices->items[k];
@@ -358,7 +363,7 @@ Result<SegObject> parse_seg(const uint8_t* bytes, size_t size) {
   const std::string type = d.text_or(tags::kSegmentationType, "");
   seg.fractional = type == "FRACTIONAL";
   if (type != "BINARY" && !seg.fractional) return unsupported("SegmentationType '" + type + "' is not BINARY or FRACTIONAL");
-  const int bits = int(d.number(tags::kBitsAllocated).value_or(0));
+  const int bits = int(d.integer(tags::kBitsAllocated, 0, 64).value_or(0));
   if (bits != (seg.fractional ? 8 : 1)) {
     return unsupported("a " + type + " SEG with BitsAllocated " + std::to_string(bits) + " (expected " +
                        (seg.fractional ? "8" : "1") + ")");
@@ -367,11 +372,18 @@ Result<SegObject> parse_seg(const uint8_t* bytes, size_t size) {
     seg.maximum_fractional = d.number(Tag{0x0062, 0x000E}).value_or(255);  // MaximumFractionalValue
     if (!(seg.maximum_fractional > 0)) return invalid_argument("MaximumFractionalValue must be positive");
   }
-  seg.rows = int(d.number(tags::kRows).value_or(0));
-  seg.columns = int(d.number(tags::kColumns).value_or(0));
-  const double frames = d.number(tags::kNumberOfFrames).value_or(1);
-  if (seg.rows <= 0 || seg.columns <= 0 || frames < 1) return invalid_argument("the SEG has no rows, columns or frames");
-  seg.frames = size_t(frames);
+  // Checked ranges (Rows and Columns are US; IS allows 2^31 - 1 frames) before any cast: a hostile FD or DS value
+  // (NaN, 1e300) has no integer, and frames x rows x columns then fits a size_t.
+  const auto rows = d.integer(tags::kRows, 1, 65535), columns = d.integer(tags::kColumns, 1, 65535);
+  const auto frames = d.number(tags::kNumberOfFrames) ? d.integer(tags::kNumberOfFrames, 1, INT32_MAX) : 1;
+  if (!rows || !columns || !frames) {
+    return invalid_argument("the SEG has no rows, columns or frames (Rows '" + d.text_or(tags::kRows, "") +
+                            "', Columns '" + d.text_or(tags::kColumns, "") + "', NumberOfFrames '" +
+                            d.text_or(tags::kNumberOfFrames, "") + "')");
+  }
+  seg.rows = int(*rows);
+  seg.columns = int(*columns);
+  seg.frames = size_t(*frames);
   CAIRN_ASSIGN_OR_RETURN(seg.pixels, native_pixel_data(seg.file));
   const size_t plane = size_t(seg.rows) * size_t(seg.columns);
   const size_t needed = seg.fractional ? seg.frames * plane : (seg.frames * plane + 7) / 8;
@@ -404,7 +416,7 @@ std::string seg_info_json(const SegObject& seg) {
   for (size_t i = 0; segments && i < segments->size(); ++i) {
     const DataSet& s = (*segments)[i];
     out += i ? ",{" : "{";
-    out += "\"number\":" + std::to_string(int(s.number(tags::kSegmentNumber).value_or(double(i + 1)))) + ",";
+    out += "\"number\":" + std::to_string(s.integer(tags::kSegmentNumber, 0, 65535).value_or(int64_t(i + 1))) + ",";
     text("label", s.text_or(tags::kSegmentLabel, ""));
     text("algorithm", s.text_or(tags::kSegmentAlgorithmName, ""));
     if (const DataSet* code = first_item(s, tags::kSegmentedPropertyTypeCodeSequence)) {
@@ -475,10 +487,10 @@ Status read_labels(const SegObject& seg, const SeriesInfo& series, std::span<uin
   }
   const DataSet* shared = first_item(d, tags::kSharedFunctionalGroupsSequence);
   // A segment number named once for all frames (a single-segment SEG may put it in the shared groups).
-  std::optional<double> shared_segment;
+  std::optional<int64_t> shared_segment;
   if (shared != nullptr) {
     if (const DataSet* id = first_item(*shared, tags::kSegmentIdentificationSequence)) {
-      shared_segment = id->number(tags::kReferencedSegmentNumber);
+      shared_segment = id->integer(tags::kReferencedSegmentNumber, 1, 255);
     }
   }
   std::unordered_map<std::string, size_t> by_uid;
@@ -487,11 +499,11 @@ Status read_labels(const SegObject& seg, const SeriesInfo& series, std::span<uin
   std::fill(labels.begin(), labels.end(), uint8_t(0));
   for (size_t f = 0; f < seg.frames; ++f) {
     const DataSet& frame = (*frames)[f];
-    std::optional<double> number = shared_segment;
+    std::optional<int64_t> number = shared_segment;
     if (const DataSet* id = first_item(frame, tags::kSegmentIdentificationSequence)) {
-      number = id->number(tags::kReferencedSegmentNumber);
+      number = id->integer(tags::kReferencedSegmentNumber, 1, 255);
     }
-    if (!number || *number < 1 || *number > 255) {
+    if (!number) {
       return invalid_argument("frame " + std::to_string(f + 1) + " names no segment number from 1 to 255");
     }
     CAIRN_ASSIGN_OR_RETURN(size_t k, frame_slice(frame, shared, series, by_uid, f));
@@ -522,14 +534,14 @@ Result<StructureSet> parse_structure_set(const uint8_t* bytes, size_t size) {
   }
   std::map<int, size_t> by_number;
   for (const DataSet& roi : *rois) {
-    const auto number = roi.number(tags::kROINumber);
-    if (!number) return invalid_argument("an item of StructureSetROISequence has no ROINumber");
+    const auto number = roi.integer(tags::kROINumber, INT32_MIN, INT32_MAX);
+    if (!number) return invalid_argument("an item of StructureSetROISequence has no ROINumber (an integer)");
     by_number[int(*number)] = out.rois.size();
     out.rois.push_back({int(*number), roi.text_or(tags::kROIName, ""), {}});
   }
   if (const auto* roi_contours = d.sequence(tags::kROIContourSequence)) {
     for (const DataSet& roi_contour : *roi_contours) {
-      const auto number = roi_contour.number(tags::kReferencedROINumber);
+      const auto number = roi_contour.integer(tags::kReferencedROINumber, INT32_MIN, INT32_MAX);
       if (!number || !by_number.count(int(*number))) continue;
       RoiContours& roi = out.rois[by_number[int(*number)]];
       const auto* contours = roi_contour.sequence(tags::kContourSequence);

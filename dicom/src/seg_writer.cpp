@@ -58,6 +58,13 @@ void utc_now(std::string& date, std::string& time) {
   time = text;
 }
 
+// A UID as the SEG writes it and readers compare it: digits and dots, 64 characters at most. (is_valid_uid also
+// refuses leading zeros, which some old devices' UIDs have: those are still written and read back unchanged.)
+bool is_uid_text(const std::string& text) {
+  return !text.empty() && text.size() <= 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
 bool all_digits(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -168,6 +175,23 @@ Result<SegFile> write_seg(const SeriesInfo& source, std::span<const uint8_t> lab
   }
   for (const std::string* uid : {&source.study_instance_uid, &source.frame_of_reference_uid}) {
     if (!is_valid_uid(*uid)) return invalid_argument("SEG: the source has an invalid UID '" + *uid + "'");
+  }
+  if (!is_uid_text(source.series_instance_uid)) {
+    return invalid_argument("SEG: the source series has an invalid SeriesInstanceUID '" + source.series_instance_uid + "'");
+  }
+  // Frames name their slice by its SOPInstanceUID: a UID a reader would not read back as written (spaces, letters)
+  // or two slices with one UID would put frames on no slice or the wrong one.
+  std::set<std::string> slice_uids;
+  for (size_t k = 0; k < depth; ++k) {
+    for (const std::string* uid : {&source.slices[k].sop_instance_uid, &source.slices[k].sop_class_uid}) {
+      if (!is_uid_text(*uid)) {
+        return invalid_argument("SEG: slice " + std::to_string(k) + " of the source has an invalid UID '" + *uid + "'");
+      }
+    }
+    if (!slice_uids.insert(source.slices[k].sop_instance_uid).second) {
+      return invalid_argument("SEG: slice " + std::to_string(k) + " of the source repeats the SOPInstanceUID '" +
+                              source.slices[k].sop_instance_uid + "' of another slice");
+    }
   }
 
   std::string date = options.content_date, time = options.content_time;

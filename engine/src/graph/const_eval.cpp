@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "ops/broadcast.hpp"
@@ -13,6 +14,24 @@ namespace {
 
 using Tensors = std::vector<ConstTensor>;
 using MaybeTensors = std::optional<Tensors>;
+
+// Inputs an operator cannot be folded without (the model is invalid when one is missing). Optional inputs are not
+// counted: Slice's axes and steps, ConstantOfShape's shape.
+size_t required_inputs(const std::string& op, int64_t opset) {
+  if (op == "ConstantOfShape") return 0;
+  if (op == "Reshape" || op == "Gather" || op == "Expand") return 2;
+  if (op == "Slice") return opset < 10 ? 1 : 3;
+  if (op == "Range" || op == "Where") return 3;
+  static const std::set<std::string> binary = {"Add", "Sub", "Mul", "Div", "Min", "Max", "Equal", "Less", "Greater",
+                                               "Mod", "Pow", "And", "Or"};
+  return binary.count(op) ? 2 : 1;
+}
+
+// Integer arithmetic of folded constants wraps around (two's complement) as ONNX Runtime's does, instead of the
+// undefined behaviour of signed overflow in C++.
+int64_t wrapping_add(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
+int64_t wrapping_sub(int64_t a, int64_t b) { return int64_t(uint64_t(a) - uint64_t(b)); }
+int64_t wrapping_mul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
 
 std::vector<int64_t> strides_of(const Shape& shape) {
   std::vector<int64_t> s(shape.size(), 1);
@@ -102,11 +121,18 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
     if (shapes.empty() || shapes[0] == nullptr) return MaybeTensors{};
     return MaybeTensors{Tensors{ConstTensor::from_ints({}, {shape_size(*shapes[0])})}};
   }
-  // Everything below needs every present input's value.
+  // Everything below needs every present input's value, and the inputs the operator requires (a hostile model may
+  // leave them out: they are read below without further checks).
+  const size_t required = required_inputs(op, opset);
+  for (size_t i = 0; i < required; ++i) {
+    if (i >= node.inputs.size() || node.inputs[i] < 0) {
+      return invalid_model(node.describe() + " needs " + std::to_string(required) +
+                           (required == 1 ? " input" : " inputs") + "; input " + std::to_string(i) + " is missing");
+    }
+  }
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (node.inputs[i] >= 0 && value(i) == nullptr) return MaybeTensors{};
   }
-  if (node.inputs.empty() && op != "ConstantOfShape") return MaybeTensors{};
   const ConstTensor* x = value(0);
 
   if (op == "Identity" || op == "Dropout") {
@@ -123,7 +149,8 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
       out.ints.resize(size_t(x->size()));
       for (int64_t i = 0; i < x->size(); ++i) {
         double d = x->as_double(i);
-        out.ints[size_t(i)] = to == DataType::kBool ? int64_t(d != 0) : (x->is_float() ? int64_t(d) : x->ints[size_t(i)]);
+        out.ints[size_t(i)] =
+            to == DataType::kBool ? int64_t(d != 0) : (x->is_float() ? saturating_int64(d) : x->ints[size_t(i)]);
       }
     } else {
       out.floats = x->to_floats();
@@ -147,6 +174,9 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
         infer = int(i);
       } else if (dims[i] < 0) {
         return invalid_model(node.describe() + ": negative dimension in shape");
+      } else if (dims[i] != 0 && known > max_elements / dims[i]) {  // before it overflows (the data may be empty)
+        return resource_limit(node.describe() + ": shape " + shape_to_string(dims) + " has more than " +
+                              std::to_string(max_elements) + " elements");
       } else {
         known *= dims[i];
       }
@@ -158,7 +188,8 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
       }
       dims[size_t(infer)] = x->size() / known;
     }
-    if (shape_size(dims) != x->size()) {
+    CAIRN_ASSIGN_OR_RETURN(int64_t reshaped, count_of(dims));
+    if (reshaped != x->size()) {
       return invalid_model(node.describe() + ": cannot reshape " + shape_to_string(x->shape) + " (" +
                            std::to_string(x->size()) + " elements) to " + shape_to_string(dims));
     }
@@ -313,7 +344,9 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
         b = std::clamp<int64_t>(b, 0, dim - 1);
         e = std::clamp<int64_t>(e, -1, dim - 1);
       }
-      int64_t n = s > 0 ? (e - b + s - 1) / s : (b - e + (-s) - 1) / (-s);
+      // Counted without overflow for any step (a hostile model may give +-2^63): b and e are within [-1, dim].
+      const int64_t n = s > 0 ? (e > b ? (e - b - 1) / s + 1 : 0)
+                              : (b > e ? (b - e - 1) / -std::max(s, -std::numeric_limits<int64_t>::max()) + 1 : 0);
       out_shape[size_t(a)] = std::max<int64_t>(n, 0);
       begin[size_t(a)] = b;
       step[size_t(a)] = s;
@@ -367,14 +400,14 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
     }
     double s = start->as_double(0), l = limit->as_double(0), d = delta->as_double(0);
     if (d == 0) return invalid_model(node.describe() + ": delta is 0");
-    auto n = int64_t(std::max(0.0, std::ceil((l - s) / d)));
+    const int64_t n = saturating_int64(std::max(0.0, std::ceil((l - s) / d)));  // NaN (inf - inf) is 0
     CAIRN_ASSIGN_OR_RETURN(int64_t count, count_of({n}));
     ConstTensor out;
     out.type = start->type;
     out.shape = {count};
     for (int64_t i = 0; i < count; ++i) {
       if (start->is_float()) out.floats.push_back(float(s + double(i) * d));
-      else out.ints.push_back(start->ints[0] + i * delta->ints[0]);
+      else out.ints.push_back(wrapping_add(start->ints[0], wrapping_mul(i, delta->ints[0])));
     }
     return MaybeTensors{Tensors{std::move(out)}};
   }
@@ -391,7 +424,7 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
       else if (op == "Not") r = a == 0;
       else if (op == "Reciprocal") r = 1.0 / a;
       if (out.is_float()) out.floats[size_t(i)] = float(r);
-      else out.ints[size_t(i)] = int64_t(r);
+      else out.ints[size_t(i)] = saturating_int64(r);
     }
     return MaybeTensors{Tensors{std::move(out)}};
   }
@@ -420,12 +453,13 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
       if (ints) {
         int64_t p = a->ints[size_t(ka)], q = b->ints[size_t(kb)], r = 0;
         if (where) r = x->as_int(ic(k)) != 0 ? p : q;
-        else if (op == "Add") r = p + q;
-        else if (op == "Sub") r = p - q;
-        else if (op == "Mul") r = p * q;
+        else if (op == "Add") r = wrapping_add(p, q);
+        else if (op == "Sub") r = wrapping_sub(p, q);
+        else if (op == "Mul") r = wrapping_mul(p, q);
         else if (op == "Div" || op == "Mod") {
           if (q == 0) return invalid_model(node.describe() + ": integer division by zero");
-          r = op == "Div" ? p / q : p % q;
+          if (q == -1) r = op == "Div" ? wrapping_sub(0, p) : 0;  // INT64_MIN / -1 overflows
+          else r = op == "Div" ? p / q : p % q;
           if (op == "Mod" && node.attr_int("fmod", 0) == 0 && r != 0 && ((r < 0) != (q < 0))) r += q;
         } else if (op == "Min") r = std::min(p, q);
         else if (op == "Max") r = std::max(p, q);
@@ -434,7 +468,7 @@ Result<MaybeTensors> eval(const Node& node, int64_t opset, std::span<const Const
         else if (op == "Greater") r = p > q;
         else if (op == "And") r = p != 0 && q != 0;
         else if (op == "Or") r = p != 0 || q != 0;
-        else if (op == "Pow") r = int64_t(std::pow(double(p), double(q)));
+        else if (op == "Pow") r = saturating_int64(std::pow(double(p), double(q)));
         out.ints.push_back(r);
       } else {
         double p = a->as_double(ka), q = b->as_double(kb), r = 0;

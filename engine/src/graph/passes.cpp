@@ -91,7 +91,8 @@ int fold_batch_norm_into_conv(Graph& g) {
     }
     bool extra_outputs = false;
     for (size_t k = 1; k < bn.outputs.size(); ++k) extra_outputs |= bn.outputs[k] >= 0;
-    if (extra_outputs || bn.inputs[0] < 0) continue;
+    // Folding moves the BatchNormalization's output to the Conv: a node without one (a hostile model) stays as it is.
+    if (extra_outputs || bn.outputs.empty() || bn.outputs[0] < 0 || bn.inputs[0] < 0) continue;
     int x = bn.inputs[0];
     int p = g.values[size_t(x)].producer;
     if (p < 0 || removed[size_t(p)]) continue;

@@ -1,5 +1,7 @@
 #include "graph/tensor.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace cairn {
@@ -51,15 +53,21 @@ int64_t shape_size(const Shape& shape) {
 }
 
 Result<int64_t> checked_element_count(const Shape& shape, int64_t limit) {
+  // The non-zero dimensions are bounded too: a tensor with a 0 among huge dimensions has no element, but strides and
+  // block sizes computed from its shape would overflow (1 x 2^41 x 2^24 x 0 from a hostile model).
+  const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) return invalid_argument("negative dimension in shape " + shape_to_string(shape));
-    if (d != 0 && n > limit / d) {
-      return resource_limit("tensor of shape " + shape_to_string(shape) + " has more than " +
+    if (d == 0) continue;
+    if (n > limit / d) {
+      return resource_limit("tensor of shape " + shape_to_string(shape) +
+                            (empty ? " has non-zero dimensions whose product exceeds " : " has more than ") +
                             std::to_string(limit) + " elements");
     }
     n *= d;
   }
+  if (empty) n = 0;
   if (n > limit) {
     return resource_limit("tensor of shape " + shape_to_string(shape) + " has more than " + std::to_string(limit) +
                           " elements");
@@ -67,10 +75,18 @@ Result<int64_t> checked_element_count(const Shape& shape, int64_t limit) {
   return n;
 }
 
+int64_t saturating_int64(double value) {
+  if (std::isnan(value)) return 0;
+  // 2^63 is exact in a double; every double below it (and at or above -2^63) converts.
+  if (value >= 9223372036854775808.0) return std::numeric_limits<int64_t>::max();
+  if (value < -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  return int64_t(value);
+}
+
 std::vector<int64_t> ConstTensor::to_ints() const {
   if (!is_float()) return ints;
   std::vector<int64_t> out(floats.size());
-  for (size_t i = 0; i < floats.size(); ++i) out[i] = int64_t(floats[i]);
+  for (size_t i = 0; i < floats.size(); ++i) out[i] = saturating_int64(floats[i]);
   return out;
 }
 

@@ -35,6 +35,10 @@ enum class DataType : int {
 const char* data_type_name(DataType type);
 bool is_integer_type(DataType type);  // integers and bool
 
+// A float or double as int64, truncated toward zero, saturated at int64's limits; NaN is 0. A plain cast of NaN or of
+// a value out of range is undefined behaviour, and hostile models put such values where integers are expected.
+int64_t saturating_int64(double value);
+
 // Product of the dimensions; the caller has checked them with checked_element_count.
 int64_t shape_size(const Shape& shape);
 // Product of the dimensions, or an error when a dimension is negative or the product exceeds `limit`.
@@ -52,7 +56,7 @@ struct ConstTensor {
   int64_t size() const { return shape_size(shape); }
   // Element i as a double / int64, whatever the storage.
   double as_double(int64_t i) const { return is_float() ? double(floats[size_t(i)]) : double(ints[size_t(i)]); }
-  int64_t as_int(int64_t i) const { return is_float() ? int64_t(floats[size_t(i)]) : ints[size_t(i)]; }
+  int64_t as_int(int64_t i) const { return is_float() ? saturating_int64(floats[size_t(i)]) : ints[size_t(i)]; }
   // All elements as int64 (for shapes, axes, pads...).
   std::vector<int64_t> to_ints() const;
   std::vector<float> to_floats() const;

@@ -146,6 +146,7 @@ Status read_repeated_fixed(Reader& r, uint32_t wire_type, std::vector<T>& out, c
     return invalid_model(std::string("packed ") + name + " field length is not a multiple of " +
                          std::to_string(sizeof(T)));
   }
+  if (bytes.empty()) return Status::ok();  // an empty packed run: memcpy into an empty vector's null data() is UB
   size_t old = out.size();
   out.resize(old + bytes.size() / sizeof(T));
   std::memcpy(out.data() + old, bytes.data(), bytes.size());

@@ -15,6 +15,10 @@ namespace cairn::json {
 
 struct Value {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  // User-provided, so that std::pair<std::string, Value> (members, below) can be instantiated while Value is still
+  // incomplete: with a defaulted one, clang with libstdc++ checks whether Value is implicitly default-constructible
+  // there, which needs the incomplete pair (a compile error in the fuzz preset's clang build).
+  Value() {}  // NOLINT(modernize-use-equals-default)
   Kind kind = Kind::kNull;
   bool boolean = false;
   double number = 0;

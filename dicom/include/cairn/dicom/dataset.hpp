@@ -39,6 +39,9 @@ class DataSet {
   // of an unknown tag is read by the dictionary's VR). std::nullopt when absent, empty, or not a number.
   std::optional<std::vector<double>> numbers(Tag tag) const;
   std::optional<double> number(Tag tag, size_t index = 0) const;
+  // An integer value within [low, high] (Rows, NumberOfFrames, ROINumber...): std::nullopt when absent, not a number,
+  // not a whole number, or outside the range, so that callers never cast a hostile value (NaN, 1e300) to an integer.
+  std::optional<int64_t> integer(Tag tag, int64_t low, int64_t high, size_t index = 0) const;
   // The items of a sequence; nullptr when absent or not a sequence.
   const std::vector<DataSet>* sequence(Tag tag) const;
 
