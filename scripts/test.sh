@@ -21,6 +21,9 @@ for preset in wasm-simd wasm-relaxed; do
   # The kernel tests of this build (every micro-kernel and transform against the reference) in Node's WASI.
   ctest --test-dir "build/$preset" -L wasm --output-on-failure --timeout 1500
 done
+# The viewer (web/dist/viewer, with both builds' .wasm files), which the plugin and deploy/ suites serve.
+echo "== the viewer"
+(cd web && npm run build:viewer)
 # The web suites (web_node, web_chromium, web_viewer_e2e: Vitest in Node, Vitest in headless Chromium, the viewer
 # end to end against a real Orthanc) are the release preset's last ctest suites (CAIRN_WEB_TESTS=ON, label web).
 
