@@ -14,13 +14,7 @@ set -euo pipefail
 script_name=check-nginx
 source "$(dirname "$0")/lib/common.sh"
 
-while (($#)); do
-  case $1 in
-    --plugin) CAIRN_PLUGIN=$2; shift 2 ;;
-    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
-  esac
-done
+parse_plugin_option "$@"
 
 # /usr/sbin is not on a normal user's PATH on Debian.
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)

@@ -13,13 +13,7 @@ set -euo pipefail
 script_name=scale-out
 source "$(dirname "$0")/lib/common.sh"
 
-while (($#)); do
-  case $1 in
-    --plugin) CAIRN_PLUGIN=$2; shift 2 ;;
-    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
-  esac
-done
+parse_plugin_option "$@"
 
 pg_bin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 [[ -x $pg_bin/initdb ]] || die "PostgreSQL's server is missing (Debian package postgresql): run scripts/install-deps.sh"

@@ -21,6 +21,17 @@ die() {
 
 say() { echo "$script_name: $*"; }
 
+# The options of the scripts that take only --plugin (and --help, which prints the script's header comment).
+parse_plugin_option() {
+  while (($#)); do
+    case $1 in
+      --plugin) CAIRN_PLUGIN=$2; shift 2 ;;
+      -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+      *) die "unknown option $1 (see --help)" ;;
+    esac
+  done
+}
+
 # need COMMAND PACKAGE: a missing tool is a failure, never a skip.
 need() {
   command -v "$1" >/dev/null 2>&1 || [[ -x $1 ]] || die "$1 is missing (Debian package $2): run scripts/install-deps.sh"
