@@ -290,8 +290,10 @@ Result<CtSeries> read_ct_series(const std::string& directory, const std::string&
     return io_error(ref.slice.file + ": ImageOrientationPatient " + ref.orientation_text +
                     " does not give two orthogonal unit directions");
   }
-  std::stable_sort(headers.begin(), headers.end(), [&](const SliceHeader& a, const SliceHeader& b) {
-    return dot(a.slice.position, info.normal) < dot(b.slice.position, info.normal);
+  // Ties (rejected just below) by file name, so the error names the same two files on every run.
+  std::sort(headers.begin(), headers.end(), [&](const SliceHeader& a, const SliceHeader& b) {
+    const double pa = dot(a.slice.position, info.normal), pb = dot(b.slice.position, info.normal);
+    return pa != pb ? pa < pb : a.slice.file < b.slice.file;
   });
   double min_gap = 0, max_gap = 0, sum_gap = 0;
   for (size_t k = 1; k < headers.size(); ++k) {

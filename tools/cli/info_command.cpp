@@ -28,7 +28,8 @@ struct ModelInfo {
 // Operators, most frequent first (then by name).
 std::vector<std::pair<std::string, int>> by_count(const std::map<std::string, int>& counts) {
   std::vector<std::pair<std::string, int>> sorted(counts.begin(), counts.end());
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
   return sorted;
 }
 

@@ -89,8 +89,10 @@ class NodeProfile {
     std::atexit([] { get()->print(); });
   }
   void print() {
-    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-      return a.seconds > b.seconds;
+    // std::sort with a total order rather than std::stable_sort: libstdc++ 12's stable_sort uses the deprecated
+    // get_temporary_buffer, which clang-19 reports (an error under -Werror in the fuzz build).
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.seconds != b.seconds ? a.seconds > b.seconds : a.name < b.name;
     });
     double total = 0;
     for (const Entry& e : entries_) total += e.seconds;
@@ -365,7 +367,9 @@ Status ExecutionPlan::plan_memory(uint64_t memory_limit_bytes) {
   }
   // Greedy by size: the largest buffers first, each at the lowest offset where none of its segments overlaps a
   // placed segment alive at the same time.
-  std::stable_sort(buffers.begin(), buffers.end(), [](const Buffer& a, const Buffer& b) { return a.size > b.size; });
+  // Ties by value index (the order they were created in), so the plan does not depend on the sort algorithm.
+  std::sort(buffers.begin(), buffers.end(),
+            [](const Buffer& a, const Buffer& b) { return a.size != b.size ? a.size > b.size : a.value < b.value; });
   offsets_.assign(n_values, -1);
   std::vector<Segment> placed;  // offsets in the arena
   arena_floats_ = 0;

@@ -113,7 +113,9 @@ class RunComponents {
 std::vector<int32_t> by_size(const std::vector<int64_t>& sizes) {
   std::vector<int32_t> order(sizes.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return sizes[size_t(a)] > sizes[size_t(b)]; });
+  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return sizes[size_t(a)] != sizes[size_t(b)] ? sizes[size_t(a)] > sizes[size_t(b)] : a < b;
+  });
   return order;
 }
 
