@@ -17,11 +17,15 @@
 # holds one of Orthanc's HttpThreadsCount threads while it stays busy). Then it checks that Orthanc still runs and
 # still holds the 60 instances. Exits 1 on any error: an answer outside 2xx/3xx, a connect, read or write error, a
 # request that waited longer than --timeout, or a connection never answered.
+# --nginx puts nginx in front, as deploy/check-nginx.sh does (deploy/nginx/ rendered with CAIRN_VIEWER=plugin, a
+# self-signed certificate, nginx started as the current user on a free port): the same runs go over HTTPS through
+# it (HTTP/1.1 with TLS: wrk does not speak HTTP/2), and nginx's error log must hold no error afterwards but
+# Orthanc's keep-alive closes, which nginx answers by sending the request again (counted and printed).
 #
 # usage: deploy/load-test.sh [--plugin libCairnPlugin.so] [--duration 30] [--connections "100 400"]
 #          [--heavy-connections "100 400"] [--threads 2] [--timeout 60] [--http-threads 50] [--keep-alive true]
 #          [--request-timeout 30] [--compression true|false] [--accept-encoding "gzip, deflate, br"]
-#          [--scenarios "index assets ..."] [--quick]
+#          [--scenarios "index assets ..."] [--quick] [--nginx]
 # --http-threads, --keep-alive, --request-timeout and --compression are Orthanc's HttpThreadsCount, KeepAlive,
 # HttpRequestTimeout and HttpCompressionEnabled (Orthanc's defaults: 50, true, 30, true); --timeout is wrk's;
 # --accept-encoding is what the clients send (browsers always send "gzip, deflate, br"; "" sends none).
@@ -44,6 +48,7 @@ request_timeout=30
 compression=true
 accept_encoding="gzip, deflate, br"
 scenarios="index assets catalog qido frames rendered metadata model"
+through_nginx=0
 while (($#)); do
   case $1 in
     --plugin) CAIRN_PLUGIN=$2; shift 2 ;;
@@ -59,6 +64,7 @@ while (($#)); do
     --accept-encoding) accept_encoding=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
     --quick) duration=5; connections=50; heavy_connections=10; shift ;;
+    --nginx) through_nginx=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -72,6 +78,11 @@ need curl curl
 need tar tar
 need "$orthanc_bin" orthanc
 need "$python" python3
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+if ((through_nginx)); then
+  need "$nginx_bin" nginx
+  need openssl openssl
+fi
 dicomweb=$(dicomweb_plugin)
 plugin=$(cairn_plugin)
 
@@ -105,7 +116,59 @@ start_orthanc orthanc "$work_dir/orthanc.json"
 wait_http "$base/system" "$orthanc_pid" "$work_dir/orthanc.log"
 study_dir=$(unpack_demo_study "$work_dir/study")
 study=$(upload_study "$base" "$study_dir")
-say "Orthanc $(curl -s "$base/system" | json_get 'd["Version"]') on 127.0.0.1:$port, study $study uploaded;" \
+orthanc_base=$base
+
+# nginx in front (--nginx): the load goes to it over HTTPS; Orthanc is still asked directly for the setup and checks.
+client_curl=()
+fairness_tls=()
+if ((through_nginx)); then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+    -keyout "$work_dir/tls.key" -out "$work_dir/tls.crt" 2>"$work_dir/openssl.log" ||
+    die "openssl could not make a certificate: $(cat "$work_dir/openssl.log")"
+  https_port=$(free_port)
+  nginx_dir=$work_dir/nginx
+  mkdir -p "$nginx_dir"/{logs,tmp}
+  user_line=
+  if ((EUID == 0)); then
+    user_line="user nobody nogroup;"
+    chown -R nobody:nogroup "$nginx_dir/tmp"
+  fi
+  # One worker per core; each holds the clients' connections and up to 16 idle ones to Orthanc (the template's
+  # keepalive), plus those in use.
+  cat >"$nginx_dir/nginx.conf" <<EOF
+$user_line
+worker_processes auto;
+worker_rlimit_nofile 8192;
+daemon off;
+pid $nginx_dir/nginx.pid;
+error_log $nginx_dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $nginx_dir/tmp/body;
+  proxy_temp_path $nginx_dir/tmp/proxy;
+  fastcgi_temp_path $nginx_dir/tmp/fastcgi;
+  uwsgi_temp_path $nginx_dir/tmp/uwsgi;
+  scgi_temp_path $nginx_dir/tmp/scgi;
+  include $nginx_dir/conf/cairn.conf;
+}
+EOF
+  CAIRN_VIEWER=plugin CAIRN_SERVER_NAME=127.0.0.1 CAIRN_PUBLIC_HOST="127.0.0.1:$https_port" \
+    CAIRN_LISTEN="127.0.0.1:$https_port" CAIRN_HTTP_LISTEN="127.0.0.1:$(free_port)" \
+    CAIRN_TLS_CERT="$work_dir/tls.crt" CAIRN_TLS_KEY="$work_dir/tls.key" CAIRN_PACS="127.0.0.1:$port" \
+    "$cairn_root/deploy/nginx/render.sh" "$nginx_dir/conf" >/dev/null
+  "$nginx_bin" -t -q -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" ||
+    die "nginx -t refuses the rendered template: $(tail -n 5 "$nginx_dir/logs/error.log")"
+  "$nginx_bin" -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" &
+  nginx_pid=$!
+  started_pids+=("$nginx_pid")
+  client_curl=(--cacert "$work_dir/tls.crt")
+  fairness_tls=(--ca "$work_dir/tls.crt")
+  base="https://127.0.0.1:$https_port"
+  wait_http "$base/cairn/" "$nginx_pid" "$nginx_dir/logs/error.log" "${client_curl[@]}"
+fi
+say "Orthanc $(curl -s "$orthanc_base/system" | json_get 'd["Version"]') on 127.0.0.1:$port, study $study uploaded;" \
+  "${nginx_pid:+load through nginx $("$nginx_bin" -v 2>&1 | sed 's/.*version: //') over HTTPS ($base);}" \
   "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores;" \
   "HttpThreadsCount $http_threads, KeepAlive $keep_alive, HttpRequestTimeout $request_timeout," \
   "HttpCompressionEnabled $compression;" \
@@ -120,14 +183,14 @@ find "$viewer" -path "$viewer/assets/*" -type f ! -name '*.map' -printf '/cairn/
 echo "/cairn/models/catalog.json" >"$lists/catalog"
 model_file=$(json_get 'd["models"][0]["file"]' <"$cairn_root/models/catalog.json")
 echo "/cairn/models/$model_file" >"$lists/model"
-series=$(curl -s --fail "$base/dicom-web/studies/$study/series" | json_get 'd[0]["0020000E"]["Value"][0]')
+series=$(curl -s --fail "$orthanc_base/dicom-web/studies/$study/series" | json_get 'd[0]["0020000E"]["Value"][0]')
 study_list="/dicom-web/studies?limit=100&includefield=00081030&includefield=00080061"
 printf '%s\n' "$study_list&includefield=00201206&includefield=00201208" \
   "/dicom-web/studies?StudyInstanceUID=$study&includefield=00081030" \
   "/dicom-web/studies/$study/series?includefield=0008103E" >"$lists/qido"
 echo "/dicom-web/studies/$study/series/$series/metadata" >"$lists/metadata"
 series_path="/dicom-web/studies/$study/series/$series"
-curl -s --fail "$base$series_path/instances" |
+curl -s --fail "$orthanc_base$series_path/instances" |
   json_get '"\n".join("'"$series_path/instances/"'" + i["00080018"]["Value"][0] for i in d)' >"$work_dir/instances"
 sed 's#$#/frames/1#' "$work_dir/instances" >"$lists/frames"
 sed 's#$#/rendered?viewport=96,96#' "$work_dir/instances" >"$lists/rendered"
@@ -146,7 +209,7 @@ accept_for() {
 for scenario in $scenarios; do
   [[ -f $lists/$scenario ]] || die "unknown scenario $scenario"
   while read -r path; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Accept: $(accept_for "$scenario")" "$base$path")
+    code=$(curl -s -o /dev/null -w '%{http_code}' "${client_curl[@]}" -H "Accept: $(accept_for "$scenario")" "$base$path")
     [[ $code == 200 ]] || die "$path answers $code before any load"
   done <"$lists/$scenario"
 done
@@ -161,6 +224,15 @@ parse_result() {
   done
 }
 
+# Orthanc, and with --nginx its workers too (they may still be sending what a run asked for), idle.
+settle_all() {
+  local pid
+  settle "$orthanc_pid"
+  if ((through_nginx)); then
+    for pid in $(pgrep -P "$nginx_pid"); do settle "$pid"; done
+  fi
+}
+
 failures=0
 printf '\n%-9s %5s %9s %8s %8s %8s %8s %8s %8s %7s %s\n' scenario conns "req/s" "MB/s" "mean ms" "p50 ms" "p90 ms" \
   "p99 ms" "max ms" non2xx "socket errors (connect/read/write/timeout)"
@@ -171,7 +243,7 @@ for scenario in $scenarios; do
   [[ -z $heavy_connections || ! $scenario =~ ^(metadata|model)$ ]] || counts=$heavy_connections
   for conns in $counts; do
     out="$work_dir/wrk-$scenario-$conns.txt"
-    settle "$orthanc_pid"
+    settle_all
     nice -n 5 wrk -t "$wrk_threads" -c "$conns" -d "${duration}s" --timeout "${wrk_timeout}s" "${headers[@]}" \
       -s "$cairn_root/deploy/load-test.lua" "$base" -- "$lists/$scenario" >"$out" 2>&1 ||
       die "wrk failed on $scenario: $(tail -n 5 "$out")"
@@ -193,8 +265,9 @@ echo
 # Fairness: every connection answered, not only the ones that got a thread first.
 fairness_seconds=$((duration < 10 ? duration : 10))
 for conns in $connections; do
-  settle "$orthanc_pid"
-  line=$("$python" "$cairn_root/deploy/lib/fairness.py" "$port" /cairn/ "$conns" "$fairness_seconds" |
+  settle_all
+  line=$("$python" "$cairn_root/deploy/lib/fairness.py" "${fairness_tls[@]}" "${https_port:-$port}" /cairn/ "$conns" \
+    "$fairness_seconds" |
     grep '^RESULT ') || die "the fairness run printed no result"
   parse_result "$line"
   say "fairness, $conns keep-alive connections asking /cairn/ for ${fairness_seconds} s: ${r[never_answered]}" \
@@ -207,9 +280,24 @@ echo
 
 # Nothing lost: Orthanc still answers and still holds every instance, unchanged.
 kill -0 "$orthanc_pid" 2>/dev/null || die "Orthanc stopped during the load (see $work_dir/orthanc.log)"
-count=$(curl -s --fail "$base/statistics" | json_get 'd["CountInstances"]') || die "Orthanc no longer answers"
+count=$(curl -s --fail "$orthanc_base/statistics" | json_get 'd["CountInstances"]') || die "Orthanc no longer answers"
 ((count == 60)) || die "Orthanc holds $count instances after the load, not 60"
-check_instance_intact "$base" "$(find "$study_dir" -name '*.dcm' | sort | head -n 1)"
+check_instance_intact "$orthanc_base" "$(find "$study_dir" -name '*.dcm' | sort | head -n 1)"
+if ((through_nginx)); then
+  kill -0 "$nginx_pid" 2>/dev/null || die "nginx stopped during the load (see $nginx_dir/logs/error.log)"
+  # Orthanc 1.10 closes a keep-alive connection idle for 1 s; nginx logs the request it had just sent on it and
+  # sends it again on another connection (the client sees nothing: wrk's counts above). Any other error fails.
+  closed='upstream prematurely closed connection while reading response header from upstream'
+  errors=$(grep '\[\(error\|crit\|alert\|emerg\)\]' "$nginx_dir/logs/error.log" || true)
+  resent=$(grep -c "$closed" <<<"$errors" || true)
+  others=$(grep -v "$closed" <<<"$errors" | grep -c . || true)
+  say "nginx's error log: $resent upstream keep-alive connections closed by Orthanc (requests sent again), $others" \
+    "other errors"
+  if ((others > 0)); then
+    grep -v "$closed" <<<"$errors" | head -n 5 >&2
+    failures=$((failures + 1))
+  fi
+fi
 peak=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$orthanc_pid/status" 2>/dev/null || echo "?")
 say "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "after the load: Orthanc still answers and holds the 60 instances (one compared byte for byte);" \

@@ -5,18 +5,20 @@ busy) does not show in its figures. This opens N keep-alive connections at once,
 for D seconds from one event loop (no client ever pauses), and prints one RESULT line: how many connections were
 never answered, and the time to the first answer (median, max) over those that were.
 
-usage: fairness.py PORT PATH CONNECTIONS SECONDS
+usage: fairness.py [--ca CERT.pem] PORT PATH CONNECTIONS SECONDS      (--ca: HTTPS, the server's certificate
+       checked against CERT.pem; for nginx in front, deploy/load-test.sh --nginx)
 """
 import asyncio
+import ssl
 import sys
 import time
 
 
-async def client(port, path, deadline, start, firsts, counts, i):
+async def client(port, path, deadline, start, firsts, counts, i, tls):
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
     while time.monotonic() < deadline:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port),
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, ssl=tls),
                                                     deadline - time.monotonic())
         except (OSError, asyncio.TimeoutError):
             return
@@ -44,12 +46,12 @@ async def client(port, path, deadline, start, firsts, counts, i):
             writer.close()
 
 
-async def main(port, path, n, seconds):
+async def main(port, path, n, seconds, tls):
     start = time.monotonic()
     deadline = start + seconds
     firsts = [None] * n
     counts = [0] * n
-    await asyncio.gather(*(client(port, path, deadline, start, firsts, counts, i) for i in range(n)))
+    await asyncio.gather(*(client(port, path, deadline, start, firsts, counts, i, tls) for i in range(n)))
     answered = sorted(f for f in firsts if f is not None)
     median = answered[len(answered) // 2] if answered else float("nan")
     worst = answered[-1] if answered else float("nan")
@@ -58,6 +60,11 @@ async def main(port, path, n, seconds):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    argv = sys.argv[1:]
+    context = None
+    if argv[:1] == ["--ca"] and len(argv) >= 2:
+        context = ssl.create_default_context(cafile=argv[1])
+        argv = argv[2:]
+    if len(argv) != 4:
         sys.exit(__doc__)
-    asyncio.run(main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
+    asyncio.run(main(int(argv[0]), argv[1], int(argv[2]), float(argv[3]), context))

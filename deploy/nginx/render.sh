@@ -3,7 +3,8 @@
 # is replaced by the environment variable of that name, and one that is unset stops the rendering with its name
 # (nginx's own $variables are left alone). Defaults: CAIRN_CONF_DIR is OUT_DIR, CAIRN_VIEWER "plugin",
 # CAIRN_CONNECT_SRC empty, CAIRN_HTTP_LISTEN 80, CAIRN_LISTEN 443, CAIRN_PUBLIC_HOST is CAIRN_SERVER_NAME; with
-# CAIRN_VIEWER=plugin the two roots are not needed. cairn.conf.template lists the variables.
+# CAIRN_VIEWER=plugin the two roots are not needed; CAIRN_AUTH_REQUEST (a URL) adds authentication at nginx
+# (cairn-auth-request.conf). cairn.conf.template lists the variables.
 #
 # usage: CAIRN_SERVER_NAME=pacs.example.org CAIRN_TLS_CERT=... CAIRN_TLS_KEY=... CAIRN_PACS=127.0.0.1:8042 \
 #          deploy/nginx/render.sh /etc/nginx/cairn
@@ -27,10 +28,14 @@ case $CAIRN_VIEWER in
   *) echo "render.sh: CAIRN_VIEWER must be plugin or disk, not $CAIRN_VIEWER" >&2; exit 1 ;;
 esac
 
+# Without CAIRN_AUTH_REQUEST, no auth_request file (and none left from an earlier rendering into the same folder).
+[[ -n ${CAIRN_AUTH_REQUEST:-} ]] || rm -f "$out/cairn-auth-request.conf"
+
 for template in "$templates"/*.conf.template; do
   name=$(basename "$template")
   [[ $name != "$skip" ]] || continue
   [[ $CAIRN_VIEWER == disk || $name != cairn-static.conf.template ]] || continue
+  [[ -n ${CAIRN_AUTH_REQUEST:-} || $name != cairn-auth-request.conf.template ]] || continue
   /usr/bin/python3 - "$template" "$out/${name%.template}" <<'PY'
 import os, re, sys
 source, target = sys.argv[1], sys.argv[2]
@@ -49,4 +54,4 @@ text = re.sub(r"^( *)server \$\{CAIRN_PACS\};$", servers, text, flags=re.M)
 open(target, "w").write(re.sub(r"\$\{(CAIRN_[A-Z_]+)\}", lambda m: os.environ[m.group(1)], text))
 PY
 done
-echo "render.sh: wrote $out/cairn.conf (viewer from $CAIRN_VIEWER) and the files it includes"
+echo "render.sh: wrote $out/cairn.conf (viewer from $CAIRN_VIEWER${CAIRN_AUTH_REQUEST:+, auth_request to $CAIRN_AUTH_REQUEST}) and the files it includes"

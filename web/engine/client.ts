@@ -12,7 +12,7 @@ import { buffersOf, ownBuffer, type WireTensor, type WorkerRequest, type WorkerR
 export interface WorkerLike {
   postMessage(message: WorkerRequest, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: { data: WorkerResponse }) => void): void;
-  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void; // uncaught in the worker
   terminate(): void;
 }
 
@@ -47,7 +47,7 @@ export class InferenceClient {
   readonly flavor: WasmFlavor;
   readonly threads: number;
   lastMemoryBytes = 0;
-  private stopped: string | null = null;
+  private stoppedReason: string | null = null;
 
   private constructor(
     private readonly worker: WorkerLike,
@@ -67,9 +67,21 @@ export class InferenceClient {
       threads?: number;
       flavor?: WasmFlavor;
       memoryLimitBytes?: number;
+      memoryMaximumBytes?: number;
     },
   ): Promise<InferenceClient> {
     const pending = new Map<number, Pending>();
+    let client: InferenceClient | null = null;
+    let failedEarly: string | null = null; // a fatal failure before the client existed
+    // A worker that cannot go on: stopped, and every request pending or to come rejected.
+    const halt = (reason: string) => {
+      if (client !== null) return client.stop(reason);
+      failedEarly ??= reason;
+      worker.terminate();
+      const error = new CairnError('worker-failed', reason);
+      for (const entry of pending.values()) entry.reject(error);
+      pending.clear();
+    };
     worker.addEventListener('message', ({ data }) => {
       const entry = pending.get(data.id);
       if (entry === undefined) return;
@@ -78,19 +90,35 @@ export class InferenceClient {
         return;
       }
       pending.delete(data.id);
-      if (data.type === 'error') entry.reject(new CairnError(data.code === 'internal' ? 'worker-failed' : data.code, data.message));
-      else entry.resolve(data);
+      if (data.type === 'error') {
+        entry.reject(new CairnError(data.code === 'internal' ? 'worker-failed' : data.code, data.message, data.memory));
+        if (data.fatal) {
+          halt(data.code === 'out-of-memory'
+            ? `the inference worker was stopped to free the memory it held after running out of it (${data.message})`
+            : `the inference worker was stopped after its engine failed (${data.message})`);
+        }
+      } else entry.resolve(data);
     });
-    worker.addEventListener('error', (event) => {
-      const error = new CairnError('worker-failed', `the inference worker failed: ${event.message ?? 'unknown error'}`);
-      for (const entry of pending.values()) entry.reject(error);
-      pending.clear();
-    });
+    // An exception nothing in the worker caught, or a worker script that could not load: its state is unknown.
+    worker.addEventListener('error', (event) => halt(`the inference worker failed: ${event.message || 'unknown error'}`));
     const ready = await new Promise<WorkerResponse>((resolve, reject) => {
       pending.set(0, { resolve, reject });
       worker.postMessage({ type: 'init', id: 0, ...init }, []);
     });
-    return new InferenceClient(worker, pending, 1, ready as Extract<WorkerResponse, { type: 'ready' }>);
+    client = new InferenceClient(worker, pending, 1, ready as Extract<WorkerResponse, { type: 'ready' }>);
+    if (failedEarly !== null) client.stop(failedEarly);
+    return client;
+  }
+
+  // Whether the worker was stopped (terminate(), a cancel without shared memory, a fatal failure): every request
+  // then fails, and a new client is needed.
+  get stopped(): boolean {
+    return this.stoppedReason !== null;
+  }
+
+  // Why, once stopped.
+  get stopReason(): string | null {
+    return this.stoppedReason;
   }
 
   // The bytes are transferred to the worker: `model` is detached afterwards.
@@ -251,8 +279,8 @@ export class InferenceClient {
   }
 
   private stop(reason: string): void {
-    if (this.stopped !== null) return;
-    this.stopped = reason;
+    if (this.stoppedReason !== null) return;
+    this.stoppedReason = reason;
     this.worker.terminate();
     const error = new CairnError('worker-failed', reason);
     for (const entry of this.pending.values()) entry.reject(error);
@@ -260,7 +288,7 @@ export class InferenceClient {
   }
 
   private request(message: WorkerRequest, transfer: Transferable[], onProgress?: (f: number) => void): Promise<WorkerResponse> {
-    if (this.stopped !== null) return Promise.reject(new CairnError('worker-failed', this.stopped));
+    if (this.stoppedReason !== null) return Promise.reject(new CairnError('worker-failed', this.stoppedReason));
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject, onProgress });
       this.worker.postMessage(message, transfer);

@@ -3,6 +3,7 @@
 // (client.ts), which runs this API off the main thread.
 import { abortReason, CairnError, errorFromStatus } from './errors.js';
 import { chooseFlavor, detectWasmFeatures, type WasmFeatures, type WasmFlavor } from './features.js';
+import { maximumPages, WASM_PAGE_BYTES } from './memory_cap.js';
 import { CairnModule, THREADED_MEMORY, type WasmSource } from './module.js';
 import { browserPoolWorker, WasmThreadPool, type PoolWorkerSpawner } from './thread_pool.js';
 
@@ -41,6 +42,10 @@ export interface EngineOptions {
   spawnPoolWorker?: PoolWorkerSpawner;
   // Bound on what one model may allocate; larger shapes are refused before allocating. Default 2 GiB.
   memoryLimitBytes?: number;
+  // The most the engine's WebAssembly memory may grow to (default: the 4 GiB wasm32 addresses; a browser may give
+  // less). Past it an allocation fails: a CairnError 'out-of-memory'. Below 4 GiB it stands for a browser with less
+  // memory to spare (the viewer's ?memory=MiB, the tests).
+  memoryMaximumBytes?: number;
   // Where the module's stdout and stderr lines go (default: the console).
   log?: (fd: 1 | 2, line: string) => void;
 }
@@ -65,13 +70,18 @@ export async function createEngine(options: EngineOptions): Promise<CairnEngine>
   }
   const threads = Math.max(1, Math.floor(options.threads ?? 1));
   const threaded = options.threadedWasm?.[flavor];
+  const pages = options.memoryMaximumBytes === undefined ? undefined : maximumPages(options.memoryMaximumBytes);
+  const maximumBytes = pages === undefined ? undefined : pages * WASM_PAGE_BYTES;
   if (threads > 1 && features.sharedMemory && threaded !== undefined) {
-    const memory = new WebAssembly.Memory(THREADED_MEMORY);
-    const module = await CairnModule.instantiate(threaded, flavor, options.log, memory);
+    if (pages !== undefined && pages < THREADED_MEMORY.initial) {
+      throw new CairnError('invalid-argument', `the engine needs at least ${THREADED_MEMORY.initial / 16} MiB of memory to start, above the maximum of ${maximumBytes! / 2 ** 20} MiB`);
+    }
+    const memory = new WebAssembly.Memory({ ...THREADED_MEMORY, maximum: pages ?? THREADED_MEMORY.maximum });
+    const module = await CairnModule.instantiate(threaded, flavor, options.log, memory, maximumBytes ?? THREADED_MEMORY.maximum * WASM_PAGE_BYTES);
     const pool = await WasmThreadPool.start(module, threads - 1, options.spawnPoolWorker ?? browserPoolWorker());
     return new CairnEngine(module, features, options, pool);
   }
-  const module = await CairnModule.instantiate(options.wasm[flavor]!, flavor, options.log);
+  const module = await CairnModule.instantiate(options.wasm[flavor]!, flavor, options.log, undefined, maximumBytes);
   return new CairnEngine(module, features, options, null);
 }
 
@@ -95,6 +105,17 @@ export class CairnEngine {
   // The WebAssembly memory in use, in bytes (it only grows).
   get memoryBytes(): number {
     return this.module.memoryBytes;
+  }
+
+  // The most it may grow to.
+  get memoryMaximumBytes(): number {
+    return this.module.maximumBytes;
+  }
+
+  // What an error thrown by a call into the engine means: a trap after a failed allocation becomes a CairnError
+  // 'out-of-memory'. After any trap the engine must not be used again.
+  explainFailure(error: unknown): unknown {
+    return this.module.explain(error);
   }
 
   // The operator types the engine implements (the loader also removes or folds Constant, Identity, Dropout).

@@ -4,6 +4,7 @@ export type CairnErrorCode =
   | 'unsupported'
   | 'invalid-argument'
   | 'resource-limit'
+  | 'out-of-memory'
   | 'cancelled'
   | 'io-error'
   | 'no-wasm-support'
@@ -19,12 +20,22 @@ const STATUS_CODES: Record<number, CairnErrorCode> = {
   6: 'io-error',
 };
 
+// The engine's WebAssembly memory when it could not grow ('out-of-memory'): its size then, its maximum (the 4 GiB
+// wasm32 addresses, or a smaller cap), and what was needed when known (its size plus the allocation that failed).
+export interface MemoryFailure {
+  usedBytes: number;
+  maximumBytes: number;
+  neededBytes?: number;
+}
+
 export class CairnError extends Error {
   readonly code: CairnErrorCode;
-  constructor(code: CairnErrorCode, message: string) {
+  readonly memory?: MemoryFailure;
+  constructor(code: CairnErrorCode, message: string, memory?: MemoryFailure) {
     super(message);
     this.name = 'CairnError';
     this.code = code;
+    if (memory !== undefined) this.memory = memory;
   }
 }
 

@@ -16,7 +16,7 @@ export type {
   TensorInfo,
 } from './engine.js';
 export { CairnError } from './errors.js';
-export type { CairnErrorCode } from './errors.js';
+export type { CairnErrorCode, MemoryFailure } from './errors.js';
 export { chooseFlavor, detectWasmFeatures } from './features.js';
 export type { WasmFeatures, WasmFlavor } from './features.js';
 export type { WasmSource } from './module.js';

@@ -2,6 +2,7 @@
 // and the memory helpers the engine API needs. Views of the memory are made afresh each time: growth detaches them.
 import { CairnError, errorFromStatus } from './errors.js';
 import type { WasmFlavor } from './features.js';
+import { mib, WASM32_MAXIMUM_BYTES, WASM_PAGE_BYTES, withMemoryMaximum } from './memory_cap.js';
 import { createWasiShim } from './wasi.js';
 
 export interface CairnExports {
@@ -40,34 +41,61 @@ export const MAX_RANK = 16;
 // CAIRN_WASM_SHARED_INITIAL_BYTES), its maximum 4 GiB (CAIRN_WASM_SHARED_MAXIMUM_BYTES).
 export const THREADED_MEMORY = { initial: 256, maximum: 65536, shared: true } as const;
 
-export async function compile(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
-  const response = await fetch(source);
-  if (!response.ok) throw new CairnError('io-error', `cannot fetch the engine module ${String(source)}: ${response.status}`);
-  return WebAssembly.compile(await response.arrayBuffer());
+// maximumPages: the most memory the module may have (memory_cap.ts), for a module that defines its own memory.
+export async function compile(source: WasmSource, maximumPages?: number): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) {
+    if (maximumPages !== undefined) throw new CairnError('invalid-argument', 'a memory maximum needs the module\'s bytes, not a compiled module');
+    return source;
+  }
+  let bytes: Uint8Array;
+  if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
+  else if (ArrayBuffer.isView(source)) bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  else {
+    const response = await fetch(source);
+    if (!response.ok) throw new CairnError('io-error', `cannot fetch the engine module ${String(source)}: ${response.status}`);
+    bytes = new Uint8Array(await response.arrayBuffer());
+  }
+  return WebAssembly.compile((maximumPages === undefined ? bytes : withMemoryMaximum(bytes, maximumPages)) as BufferSource);
 }
+
+// What libc++ prints before it aborts on a failed allocation (the module is built without exceptions): the trap that
+// follows is an out-of-memory.
+const BAD_ALLOC = /bad_alloc/;
+// plan.cpp's message when the run's arena cannot be allocated.
+const ARENA_FAILED = /cannot allocate (\d+) MiB/;
 
 export class CairnModule {
   // Called by the module between tiles during a run; returns true to cancel it.
   onProgress: ((fraction: number) => boolean) | null = null;
+
+  // Set when the module printed that an allocation failed (then it traps).
+  allocationFailed = false;
 
   private constructor(
     readonly exports: CairnExports,
     readonly flavor: WasmFlavor,
     readonly memory: WebAssembly.Memory,
     readonly compiled: WebAssembly.Module,
+    readonly maximumBytes: number,
   ) {}
 
   // sharedMemory: instantiate the threaded build over this memory (THREADED_MEMORY), which pool workers share.
+  // maximumBytes: the most memory the single-threaded build may grow to (default: wasm32's 4 GiB); the threaded
+  // build's is the shared memory's, which its creator gives (the same number, for the messages).
   static async instantiate(
     source: WasmSource,
     flavor: WasmFlavor,
     log?: (fd: 1 | 2, line: string) => void,
     sharedMemory?: WebAssembly.Memory,
+    maximumBytes?: number,
   ): Promise<CairnModule> {
-    const wasi = createWasiShim(log);
     let instance: CairnModule | null = null;
+    const wasi = createWasiShim((fd, line) => {
+      if (fd === 2 && BAD_ALLOC.test(line) && instance !== null) instance.allocationFailed = true;
+      if (log) log(fd, line);
+      else if (fd === 1) console.log(line);
+      else console.error(line);
+    });
     const imports = {
       wasi_snapshot_preview1: wasi.imports,
       cairn: {
@@ -75,14 +103,15 @@ export class CairnModule {
       },
       ...(sharedMemory ? { env: { memory: sharedMemory } } : {}),
     } as unknown as WebAssembly.Imports;
-    const compiled = await compile(source);
+    const pages = maximumBytes === undefined || sharedMemory !== undefined ? undefined : Math.floor(maximumBytes / WASM_PAGE_BYTES);
+    const compiled = await compile(source, pages);
     const wasm = await WebAssembly.instantiate(compiled, imports);
     const exports = wasm.exports as unknown as CairnExports;
     const memory = sharedMemory ?? exports.memory;
     if (memory === undefined) throw new CairnError('invalid-argument', 'this engine build imports its memory: it is the threaded one');
     wasi.bindMemory(memory);
+    instance = new CairnModule(exports, flavor, memory, compiled, pages === undefined ? (maximumBytes ?? WASM32_MAXIMUM_BYTES) : pages * WASM_PAGE_BYTES);
     exports._initialize();
-    instance = new CairnModule(exports, flavor, memory, compiled);
     return instance;
   }
 
@@ -92,10 +121,28 @@ export class CairnModule {
 
   malloc(size: number): number {
     const pointer = this.exports.cairn_malloc(Math.max(1, size));
-    if (pointer === 0) {
-      throw new CairnError('resource-limit', `the engine's memory cannot grow by ${size} bytes (WebAssembly memory full)`);
-    }
+    if (pointer === 0) throw this.outOfMemory(`the engine's memory cannot grow by ${mib(size)}`, size);
     return pointer;
+  }
+
+  // The error for an allocation of `size` bytes (when known) that the memory could not grow for.
+  outOfMemory(what: string, size?: number): CairnError {
+    const usedBytes = this.memoryBytes;
+    const neededBytes = size === undefined ? undefined : usedBytes + size;
+    return new CairnError('out-of-memory', `${what} (WebAssembly memory ${mib(usedBytes)}, maximum ${mib(this.maximumBytes)})`, {
+      usedBytes,
+      maximumBytes: this.maximumBytes,
+      neededBytes,
+    });
+  }
+
+  // What a call into the module that threw means: a trap after a failed allocation is an out-of-memory (the module
+  // cannot be used afterwards: its allocator may be half-way through a call).
+  explain(error: unknown): unknown {
+    if (error instanceof WebAssembly.RuntimeError && this.allocationFailed) {
+      return this.outOfMemory(`an allocation failed (${error.message})`);
+    }
+    return error;
   }
 
   free(pointer: number): void {
@@ -130,7 +177,11 @@ export class CairnModule {
 
   // Throws the engine's error for a failed status.
   check(status: number): void {
-    if (status !== 0) throw errorFromStatus(status, this.lastError());
+    if (status === 0) return;
+    const message = this.lastError();
+    const arena = ARENA_FAILED.exec(message);
+    if (status === 4 && arena !== null) throw this.outOfMemory(message, Number(arena[1]) * 2 ** 20);
+    throw errorFromStatus(status, message);
   }
 
   // Copies bytes into a new allocation.

@@ -1,6 +1,6 @@
 // The inference worker's messages. Tensor and model bytes travel as transferred ArrayBuffers (no copies); a run may
 // carry a SharedArrayBuffer whose first Int32 the page sets to cancel it while the worker is busy computing.
-import type { CairnErrorCode } from './errors.js';
+import type { CairnErrorCode, MemoryFailure } from './errors.js';
 import type { RtStructInfo, SegInfo, SegmentationSpec, SegWriteInfo, TensorInfo } from './engine.js';
 import type { WasmFlavor } from './features.js';
 import type { WasmSource } from './module.js';
@@ -20,6 +20,7 @@ export type WorkerRequest =
       threads?: number;
       flavor?: WasmFlavor;
       memoryLimitBytes?: number;
+      memoryMaximumBytes?: number; // EngineOptions.memoryMaximumBytes
     }
   | { type: 'load'; id: number; model: ArrayBuffer }
   | { type: 'run'; id: number; modelId: number; inputs: WireTensor[]; cancelFlag?: SharedArrayBuffer }
@@ -68,7 +69,9 @@ export type WorkerResponse =
   | { type: 'seg-info'; id: number; info: SegInfo }
   | { type: 'seg-labels'; id: number; labels: ArrayBuffer; placedFrames: number }
   | { type: 'rtstruct-labels'; id: number; labels: ArrayBuffer; info: RtStructInfo }
-  | { type: 'error'; id: number; code: CairnErrorCode | 'internal'; message: string };
+  // fatal: the worker cannot go on (its engine trapped, or its memory grew to what it could get and never shrinks):
+  // the client terminates it. memory: for 'out-of-memory'.
+  | { type: 'error'; id: number; code: CairnErrorCode | 'internal'; message: string; fatal?: boolean; memory?: MemoryFailure };
 
 export type Post = (message: WorkerResponse, transfer: Transferable[]) => void;
 

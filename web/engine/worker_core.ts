@@ -1,6 +1,6 @@
 // What the inference worker does with each request, apart from how messages arrive (worker.ts in browsers,
 // tools/node_worker.ts in Node). Requests are handled one at a time, in order.
-import { CairnError } from './errors.js';
+import { CairnError, type CairnErrorCode, type MemoryFailure } from './errors.js';
 import { createEngine, type CairnEngine, type CairnModel, type CairnSegmenter, type Tensor } from './engine.js';
 import type { Post, WireTensor, WorkerRequest } from './protocol.js';
 import { buffersOf } from './protocol.js';
@@ -14,11 +14,30 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
   let nextSegmenterId = 1;
   let queue: Promise<void> = Promise.resolve();
 
-  const fail = (id: number, error: unknown) => {
-    if (error instanceof CairnError) post({ type: 'error', id, code: error.code, message: error.message }, []);
-    else if (error instanceof DOMException && error.name === 'AbortError') {
+  // After a fatal failure every later request fails the same way: the client terminates this worker meanwhile.
+  let broken: { code: CairnErrorCode | 'internal'; message: string; memory?: MemoryFailure } | null = null;
+  const fail = (id: number, thrown: unknown) => {
+    const error = engine?.explainFailure(thrown) ?? thrown;
+    if (broken !== null) post({ type: 'error', id, ...broken, fatal: true }, []);
+    else if (error instanceof CairnError) {
+      // Out of memory: the memory grown to its limit stays with this worker; a new one starts with little.
+      const fatal = error.code === 'out-of-memory';
+      if (fatal) broken = { code: error.code, message: error.message, memory: error.memory };
+      post({ type: 'error', id, code: error.code, message: error.message, fatal, memory: error.memory }, []);
+    } else if (error instanceof DOMException && error.name === 'AbortError') {
       post({ type: 'error', id, code: 'cancelled', message: 'the run was cancelled' }, []);
-    } else post({ type: 'error', id, code: 'internal', message: error instanceof Error ? error.message : String(error) }, []);
+    } else if (error instanceof RangeError && /memory|allocat/i.test(error.message) && engine !== null) {
+      // JavaScript could not allocate (an ArrayBuffer: "Array buffer allocation failed"; the memory's growth:
+      // "WebAssembly.Memory.grow(): Maximum memory size exceeded"): out of memory as well.
+      broken = { code: 'out-of-memory', message: error.message, memory: { usedBytes: engine.memoryBytes, maximumBytes: engine.memoryMaximumBytes } };
+      post({ type: 'error', id, ...broken, fatal: true }, []);
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      // A trap leaves the engine in an unknown state (its allocator may be half-way through a call).
+      const fatal = error instanceof WebAssembly.RuntimeError;
+      if (fatal) broken = { code: 'internal', message: `the engine stopped (RuntimeError: ${message})` };
+      post({ type: 'error', id, code: 'internal', message: fatal ? broken!.message : message, fatal }, []);
+    }
   };
   const needModel = (modelId: number) => {
     const model = models.get(modelId);
@@ -47,6 +66,7 @@ export function createInferenceHandler(post: Post): (request: WorkerRequest) => 
           threads: request.threads,
           flavor: request.flavor,
           memoryLimitBytes: request.memoryLimitBytes,
+          memoryMaximumBytes: request.memoryMaximumBytes,
         });
         post({ type: 'ready', id: request.id, flavor: engine.flavor, threads: engine.threads }, []);
         return;

@@ -14,6 +14,7 @@ export interface ViewerState {
   volumes: { value: number; voxels: number; ml: number }[] | null;
   sliceAreasCm2: number[] | null;
   error: string | null; // the error banner's text when shown
+  workersStarted: number; // inference workers the page has started (a stopped one is replaced)
 }
 
 export const viewerState = (page: Page): Promise<ViewerState> => page.evaluate(() => (globalThis as any).cairnViewer.state());

@@ -4,7 +4,8 @@
 // study (60 slices) and two non-CT images uploaded, headless Chromium driving the viewer.
 // Checks: the slice and series masks equal the native reference (pydicom + the training code's preprocessing +
 // `cairn run` + its post-processing: native_reference.py) and `cairn segment`'s once that is built, volumes are finite and positive, the page is cross-origin
-// isolated and used threads, no request left the origin, errors show as messages, cancel and resume work.
+// isolated and used threads, no request left the origin, errors show as messages, cancel and resume work, a worker
+// out of memory (a real one: the engine's memory capped with ?memory=MiB) or crashed is reported and replaced.
 // Measures and prints (never asserts): first paint, scroll frame rate (idle and while the worker segments),
 // click-to-overlay and whole-series time with 1 and 2 threads. Screenshots go to build/e2e/.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { parseNpy } from '../../tools/npy.js';
 import { repoRoot } from '../../tools/paths.js';
 import { lungMetadata, withMetadata } from '../onnx_metadata.js';
 import { checkErrors } from './errors_e2e.js';
+import { checkOutOfMemory } from './memory_e2e.js';
 import { checkSegSaveAndReopen } from './seg_e2e.js';
 import { startOrthanc, unpackDemoStudy } from './orthanc.js';
 import { formatScroll, measureScroll, pageArray, viewerState, waitForState } from './page_probe.js';
@@ -52,12 +54,16 @@ mkdirSync(join(modelsRoot, 'unet-dev'), { recursive: true });
 const described = withMetadata(new Uint8Array(readFileSync(onnx)), lungMetadata('256x256'));
 writeFileSync(join(modelsRoot, 'unet-dev', 'model.onnx'), described);
 writeFileSync(join(modelsRoot, 'unet-dev', 'bare.onnx'), readFileSync(onnx));
+// The same network at 512x512: about 200 MiB of WebAssembly memory, more than the 160 MiB of memory_e2e.ts.
+const described512 = withMetadata(new Uint8Array(readFileSync(onnx)), lungMetadata('512x512'));
+writeFileSync(join(modelsRoot, 'unet-dev', 'model-512.onnx'), described512);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const entry = { task: 'lung segmentation', parameters: 7759521, development: true };
 const catalog: Record<string, unknown>[] = [
   { ...entry, id: 'unet-paper-dev', name: 'Lung U-Net (paper architecture)', description: "the paper's U-Net with random weights, for development and tests", file: 'unet-dev/model.onnx', sha256: sha256(described) },
   { ...entry, id: 'wrong-sha', name: 'Damaged download', description: 'the catalog expects another file', file: 'unet-dev/model.onnx', sha256: '0'.repeat(64) },
   { ...entry, id: 'no-metadata', name: 'U-Net without metadata', description: 'an ONNX file that does not say how to segment', file: 'unet-dev/bare.onnx', sha256: sha256(readFileSync(onnx)) },
+  { ...entry, id: 'unet-512-dev', name: 'Lung U-Net at 512×512 (memory test)', description: 'the random-weight U-Net run at 512x512', file: 'unet-dev/model-512.onnx', sha256: sha256(described512) },
 ];
 const shipped = join(repoRoot, 'models/lung-unet');
 let modelUnderTest = join(modelsRoot, 'unet-dev', 'model.onnx');
@@ -312,6 +318,9 @@ try {
 
   // ---- 6. Errors a person can act on.
   await checkErrors(page, { origin: orthanc.origin, colourStudyUid, demoStudyUid: studyUid, shots, check });
+
+  // ---- 7. The inference worker out of memory (the engine's memory capped by ?memory=160), then crashed.
+  await checkOutOfMemory(page, { origin: orthanc.origin, demoStudyUid: studyUid, fits: 'unet-paper-dev', tooBig: 'unet-512-dev', shots, check });
 } finally {
   await browser.close();
   await orthanc.stop();

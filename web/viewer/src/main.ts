@@ -33,6 +33,8 @@ const inference = new InferenceService(
   { wasm: { simd: abs(simdWasm), relaxed: abs(relaxedWasm) }, threadedWasm: { simd: abs(simdWasmMt), relaxed: abs(relaxedWasmMt) } },
   // ?threads=N overrides the default (one per core, at most 8), for measurements and slow machines.
   Math.max(1, Math.min(8, Number(params.get('threads')) || navigator.hardwareConcurrency || 1)),
+  // ?memory=MiB caps the engine's WebAssembly memory: a browser with less memory to spare (tests, support).
+  Number(params.get('memory')) > 0 ? Number(params.get('memory')) * 2 ** 20 : undefined,
 );
 
 let series: SeriesFrames | null = null;
@@ -910,6 +912,7 @@ $('overlay-opacity').addEventListener('input', (e) => {
       series: series?.seriesUid,
       masks: masks.size,
       previews: previews.size,
+      workersStarted: inference.workersStarted,
       seriesJob: seriesJob === null ? null : { done: seriesJob.done, total: seriesJob.total, retrying: seriesJob.retrying === null ? null : { attempt: seriesJob.retrying.attempt, delayMs: seriesJob.retrying.delayMs } },
       error: $('error').hidden ? null : $('error-text').textContent,
       volumes: result?.volumes ?? null,
