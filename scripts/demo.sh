@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo, after the build:
-#  1. the engine: the paper's U-Net architecture (7,759,521 parameters, random weights exported from PyTorch) run by
-#     the cairn CLI on a 512x512 input (skip with CAIRN_DEMO_ENGINE=0);
+#  1. the engine: the shipped lung model (models/lung-unet, the paper's U-Net trained on real CT) run by the cairn
+#     CLI on the bundled sample study: info, segment (lung volumes, a DICOM SEG), bench (skip with CAIRN_DEMO_ENGINE=0);
 #  2. the PACS: Debian's Orthanc 1.10 with its DICOMweb plugin and the Cairn plugin, a project-local configuration
 #     and storage under build/demo/, the bundled sample study (LIDC-IDRI-0001, 60 central slices, CC BY 3.0: see
 #     demo/ATTRIBUTION) uploaded through the REST API, and the viewer's URL. Orthanc runs until Ctrl-C.
@@ -14,32 +14,29 @@ build=${1:-build/release}
 python=${CAIRN_PYTHON:-/usr/bin/python3}
 port=${CAIRN_DEMO_PORT:-8642}
 
+# The bundled study, unpacked once into build/demo/study (used by the CLI step and uploaded to Orthanc).
+demo_dir="$root/build/demo"
+study_dir="$demo_dir/study/LIDC-IDRI-0001/ct"
+if [[ ! -d $study_dir ]] || (($(find "$study_dir" -name '*.dcm' | wc -l) != 60)); then
+  echo "demo: unpacking demo/LIDC-IDRI-0001.tar.xz into build/demo/study"
+  rm -rf "$demo_dir/study"
+  mkdir -p "$demo_dir/study"
+  tar -xJf demo/LIDC-IDRI-0001.tar.xz -C "$demo_dir/study"
+fi
+
 engine_demo() {
-  local cairn="$build/tools/cli/cairn" zoo=build/zoo
-  if [[ ! -f "$zoo/manifest.json" ]]; then
-    echo "demo: exporting the sample models from PyTorch into $zoo"
-    mkdir -p "$zoo"
-    "$python" tests/models/export_zoo.py "$zoo" >/dev/null
-  fi
-  local model="$zoo/unet_paper.onnx" input="$zoo/unet_paper_512.input.npy" out=build/demo-output.npy
+  local cairn="$build/tools/cli/cairn" model=models/lung-unet/model.onnx seg="$demo_dir/lung-unet-seg.dcm"
   echo
-  echo "== cairn info: what the model is"
-  "$cairn" info "$model" --shape 1x1x512x512
+  echo "== cairn info: the shipped lung model and the processing its metadata describes"
+  "$cairn" info "$model"
   echo
-  echo "== cairn run: one 512x512 input through the engine"
-  "$cairn" run "$model" "$input" "$out"
+  echo "== cairn segment: every slice of the sample study, lung volumes, a DICOM SEG"
+  "$cairn" segment "$model" "$study_dir" --out "$seg"
   echo
-  echo "== cairn bench: latency, throughput and peak memory (3 runs)"
-  "$cairn" bench "$model" --shape 1x1x512x512 --runs 3
+  echo "== cairn bench: latency, throughput and peak memory of one slice (5 runs)"
+  "$cairn" bench "$model" --runs 5
   echo
-  "$python" - "$out" <<'PY'
-import sys
-import numpy as np
-y = np.load(sys.argv[1])
-print(f"demo: wrote {sys.argv[1]}: shape {y.shape}, values in [{y.min():.4f}, {y.max():.4f}], "
-      f"{(y > 0.5).mean() * 100:.1f}% of pixels above 0.5")
-PY
-  echo "demo: the model has the paper's architecture with untrained weights; 'make test' checks it against ONNX Runtime."
+  echo "demo: wrote $seg (open it in any DICOM viewer, or with 'Save to PACS' from the viewer)"
 }
 
 if [[ ${CAIRN_DEMO_ENGINE:-1} != 0 ]]; then
@@ -65,16 +62,7 @@ viewer_root="$root/web/dist/viewer"
 [[ -f $viewer_root/index.html ]] || viewer_root="$root/plugin/placeholder"
 models_root="$root/models"
 
-demo_dir="$root/build/demo"
 mkdir -p "$demo_dir/storage"
-study_dir="$demo_dir/study/LIDC-IDRI-0001/ct"
-if [[ ! -d $study_dir ]] || (($(find "$study_dir" -name '*.dcm' | wc -l) != 60)); then
-  echo "demo: unpacking demo/LIDC-IDRI-0001.tar.xz into build/demo/study"
-  rm -rf "$demo_dir/study"
-  mkdir -p "$demo_dir/study"
-  tar -xJf demo/LIDC-IDRI-0001.tar.xz -C "$demo_dir/study"
-fi
-
 if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
   die "something already answers on port $port (another demo?): stop it or set CAIRN_DEMO_PORT"
 fi
