@@ -168,9 +168,9 @@ TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
     const bool wide = trial >= 12, many_channels = trial % 2 == 0 && !wide;
     const int64_t cin = many_channels ? pick(40, 70) : pick(8, wide ? 12 : 24);
     const int64_t cout = many_channels ? pick(40, 70) : pick(8, wide ? 12 : 24);
-    // At least 16x16 outputs (or as many in wide planes): smaller planes go to the direct convolution
-    // (WinogradConv::choose_tile).
-    int64_t h = many_channels ? pick(18, 22) : pick(18, 31), w = many_channels ? pick(18, 22) : pick(18, 33);
+    // At least 18x18 outputs (or as many in wide planes): smaller planes go to the direct convolution
+    // (WinogradConv::choose_tile: below 16x16, or 300 outputs with the direct convolution's channel tiles).
+    int64_t h = many_channels ? pick(20, 22) : pick(20, 31), w = many_channels ? pick(20, 22) : pick(20, 33);
     if (wide) {
       h = pick(10, 12);
       w = pick(66, 100);
@@ -192,7 +192,9 @@ TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
     g.pad_begin = {0, pt, pl};
     g.pad_end = {0, pb, pr};
     g.out = {1, h + pt + pb - 2, w + pl + pr - 2};
-    const int64_t tile = WinogradConv::choose_tile(g, cin, cout);
+    const kernels::KernelSet& set = kernels::active_kernels();
+    const int64_t tile =
+        WinogradConv::choose_tile(g, cin, cout, set.direct_conv != nullptr && set.channel_conv[0] != nullptr);
     ASSERT_TRUE(tile == 2 || tile == 4) << "trial " << trial;
     ++tiles_seen[tile];
     // The kernel keeps alpha^2 transformed values per filter: Winograd with that tile was chosen.

@@ -204,6 +204,7 @@ TEST(RowBufferConv, EveryIsaMatchesNaiveOnRandomShapes) {
   for (const kernels::DirectConvMicrokernel* uk : kernels::supported_direct_conv_microkernels()) {
     kernels::KernelSet set = kernels::active_kernels();
     set.direct_conv = uk;
+    for (const kernels::ChannelConvMicrokernel*& c : set.channel_conv) c = nullptr;  // channel tiles: below
     std::mt19937 rng(11);
     for (int trial = 0; trial < 40; ++trial) {
       auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
@@ -228,6 +229,66 @@ TEST(RowBufferConv, EveryIsaMatchesNaiveOnRandomShapes) {
       expect_matches_naive(l, ran, what);
     }
   }
+}
+
+// The row-buffer convolution with each channel-vectorized tile forced, on random shapes: output channels around
+// the tile's mc (tails of it), pixel counts that are not multiples of np (the last tile repeats a pixel), strides,
+// dilations, groups, 1-D to 3-D; and the choice between row and channel tiles on the layers of a small ResNet.
+TEST(RowBufferConv, ChannelTilesMatchNaiveOnRandomShapes) {
+  if (!kernels::active_kernels().fast_paths) GTEST_SKIP() << "CAIRN_KERNELS=reference";
+  const kernels::KernelSet& active = kernels::active_kernels();
+  ASSERT_NE(active.direct_conv, nullptr);
+  for (const kernels::ChannelConvMicrokernel* ck : kernels::supported_channel_conv_microkernels()) {
+    std::mt19937 rng(23);
+    for (int trial = 0; trial < 40; ++trial) {
+      auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+      const int rank = trial % 5 == 4 ? 3 : (trial % 5 == 3 ? 1 : 2);
+      const int64_t group = trial % 6 == 5 ? pick(2, 3) : 1;
+      const int64_t cin_g = trial % 3 == 0 ? 1 : (trial % 3 == 1 ? 3 : pick(2, 12));
+      const int64_t cout_g = pick(1, 2 * ck->mc + 3);
+      const Layer l = random_layer(rng, rank, cin_g * group, cout_g * group, group, uint32_t(300 + trial));
+      const std::string what = std::string(ck->name) + " trial " + std::to_string(trial) + ": " + describe(l);
+      if (!RowBufferConv::supports(l.g, l.cin, l.group, *active.direct_conv)) continue;
+      const int threads = 1 + trial % 2;
+      const RowBufferConv conv(l.g, l.batch, l.cin, l.cout, l.group, l.w.data(), *active.direct_conv, threads, ck);
+      EXPECT_EQ(conv.packed_bytes(),
+                size_t(group * ((cout_g + ck->mc - 1) / ck->mc) * cin_g * l.g.kernel_size() * ck->mc) * sizeof(float))
+          << what;
+      Ran ran;
+      ran.shape = {l.batch, l.cout};
+      for (int64_t d : l.g.out_dims()) ran.shape.push_back(d);
+      ran.y.assign(size_t(shape_size(ran.shape)), std::nanf(""));
+      std::vector<float> scratch(conv.scratch_floats() + 16, std::nanf(""));
+      ThreadPool pool(threads);
+      RunContext ctx;
+      ctx.scratch = scratch.data();
+      ctx.pool = threads > 1 ? &pool : nullptr;
+      conv.run(ctx, l.x.data(), ran.y.data(), l.b.data(), l.activation);
+      expect_matches_naive(l, ran, what);
+    }
+  }
+  // The layers of tests/models' ResNet (2 x 3 x 67 x 61 input): a channel tile where rows are short or padded.
+  const kernels::ChannelConvMicrokernel* tiles[2] = {kernels::supported_channel_conv_microkernels()[0], nullptr};
+  SpatialGeometry small;  // 48 -> 48 channels, 3x3 on 9x8: 10-column rows, a 75% used row tile
+  small.rank = 2;
+  small.in = {1, 9, 8};
+  small.out = {1, 9, 8};
+  small.kernel = {1, 3, 3};
+  small.pad_begin = small.pad_end = {0, 1, 1};
+  EXPECT_EQ(RowBufferConv::choose_channel_tile(small, 48, 48, 1, *active.direct_conv, tiles, 2), tiles[0]);
+  SpatialGeometry wide = small;  // 8 -> 8 channels on 4 x 200 outputs: the row tile wastes 2%, the channel tile nothing
+  wide.in = wide.out = {1, 4, 200};
+  const kernels::DirectConvMicrokernel row_tile{"row", 8, 8, nullptr};
+  EXPECT_EQ(RowBufferConv::choose_channel_tile(wide, 8, 8, 1, row_tile, tiles, 2), tiles[0]);
+  const kernels::ChannelConvMicrokernel* none[2] = {nullptr, nullptr};
+  EXPECT_EQ(RowBufferConv::choose_channel_tile(small, 48, 48, 1, *active.direct_conv, none, 2), nullptr);
+  // 4 output channels on 14-pixel rows: the 8-channel tile wastes half, a 4 x 16 row tile an eighth.
+  SpatialGeometry exact = small;
+  exact.in = exact.out = {1, 64, 14};
+  exact.kernel = {1, 1, 3};
+  exact.pad_begin = exact.pad_end = {0, 0, 1};
+  const kernels::DirectConvMicrokernel row_4x16{"row", 4, 16, nullptr};
+  EXPECT_EQ(RowBufferConv::choose_channel_tile(exact, 4, 4, 1, row_4x16, tiles, 2), nullptr);
 }
 
 TEST(DirectConv, BitwiseIdenticalFor1To3Threads) {

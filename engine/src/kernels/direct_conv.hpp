@@ -51,4 +51,30 @@ void conv_f32_8x32__avx512f(int64_t taps, const float* w, const int64_t* offsets
                             int64_t ldy);
 #endif
 
+// The row-buffer convolution's other micro-kernel, vectorized over output channels instead of pixels, for layers
+// whose output rows are short (small maps, where a row-major tile of nr pixels would be mostly padding): an mc x np
+// tile of outputs (output channels x pixels), y[p * mc + i] = sum over taps t of w[t * mc + i] * pixels[p][offsets[t]],
+// in the order of the taps. Each of the np pixels is named by its own pointer into the same row buffer, so the
+// pixels of a tile may come from different output rows; w is one block of mc output channels' weights, tap-major.
+using ChannelConvFn = void (*)(int64_t taps, const float* w, const int64_t* offsets, const float* const* pixels,
+                               float* y);
+
+struct ChannelConvMicrokernel {
+  const char* name;  // conv_channels_f32_<mc>x<np>__<isa>
+  int64_t mc;
+  int64_t np;
+  ChannelConvFn tile;
+};
+
+void conv_channels_f32_8x4__scalar(int64_t taps, const float* w, const int64_t* offsets, const float* const* pixels,
+                                   float* y);
+#if defined(__x86_64__)
+void conv_channels_f32_24x4__avx2_fma(int64_t taps, const float* w, const int64_t* offsets,
+                                      const float* const* pixels, float* y);
+void conv_channels_f32_16x6__avx2_fma(int64_t taps, const float* w, const int64_t* offsets,
+                                      const float* const* pixels, float* y);
+void conv_channels_f32_48x8__avx512f(int64_t taps, const float* w, const int64_t* offsets,
+                                     const float* const* pixels, float* y);
+#endif
+
 }  // namespace cairn::kernels

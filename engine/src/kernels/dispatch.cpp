@@ -16,10 +16,17 @@ const WinogradTransform kF2Scalar{"winograd_f32_f2x2_3x3__scalar", 2, winograd_f
                                   winograd_f32_f2x2_3x3_output__scalar, nullptr, nullptr};
 
 const DirectConvMicrokernel kConvScalar{"conv_f32_4x16__scalar", 4, 16, conv_f32_4x16__scalar};
+const ChannelConvMicrokernel kChannelConvScalar{"conv_channels_f32_8x4__scalar", 8, 4, conv_channels_f32_8x4__scalar};
 
 #if defined(__x86_64__)
 const DirectConvMicrokernel kConvAvx2{"conv_f32_6x16__avx2_fma", 6, 16, conv_f32_6x16__avx2_fma};
 const DirectConvMicrokernel kConvAvx512{"conv_f32_8x32__avx512f", 8, 32, conv_f32_8x32__avx512f};
+const ChannelConvMicrokernel kChannelConvAvx2_24x4{"conv_channels_f32_24x4__avx2_fma", 24, 4,
+                                                  conv_channels_f32_24x4__avx2_fma};
+const ChannelConvMicrokernel kChannelConvAvx2_16x6{"conv_channels_f32_16x6__avx2_fma", 16, 6,
+                                                  conv_channels_f32_16x6__avx2_fma};
+const ChannelConvMicrokernel kChannelConvAvx512_48x8{"conv_channels_f32_48x8__avx512f", 48, 8,
+                                                    conv_channels_f32_48x8__avx512f};
 const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
 const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
 const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f32_f4x4_3x3_input__avx2_fma,
@@ -70,6 +77,10 @@ KernelSet choose_kernels() {
     set.winograd_f2 = &kF2Avx512;
     set.direct_conv = &kConvAvx512;
     set.depthwise = depthwise_conv_f32__avx512f;
+    // The widest first: it wins ties.
+    set.channel_conv[0] = &kChannelConvAvx512_48x8;
+    set.channel_conv[1] = &kChannelConvAvx2_24x4;
+    set.channel_conv[2] = &kChannelConvAvx2_16x6;
   } else if (cpu_has_avx2_fma()) {
     set.gemm = &kAvx2_6x16;
     set.isa = "avx2+fma";
@@ -77,6 +88,8 @@ KernelSet choose_kernels() {
     set.winograd_f2 = &kF2Avx2;
     set.direct_conv = &kConvAvx2;
     set.depthwise = depthwise_conv_f32__avx2_fma;
+    set.channel_conv[0] = &kChannelConvAvx2_24x4;
+    set.channel_conv[1] = &kChannelConvAvx2_16x6;
   }
 #elif defined(__aarch64__)
   set.gemm = &kNeon6x16;
@@ -133,6 +146,18 @@ std::vector<const DirectConvMicrokernel*> supported_direct_conv_microkernels() {
 #if defined(__x86_64__)
   if (cpu_has_avx2_fma()) list.push_back(&kConvAvx2);
   if (cpu_has_avx512f()) list.push_back(&kConvAvx512);
+#endif
+  return list;
+}
+
+std::vector<const ChannelConvMicrokernel*> supported_channel_conv_microkernels() {
+  std::vector<const ChannelConvMicrokernel*> list{&kChannelConvScalar};
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) {
+    list.push_back(&kChannelConvAvx2_24x4);
+    list.push_back(&kChannelConvAvx2_16x6);
+  }
+  if (cpu_has_avx512f()) list.push_back(&kChannelConvAvx512_48x8);
 #endif
   return list;
 }

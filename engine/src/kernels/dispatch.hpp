@@ -23,6 +23,9 @@ struct KernelSet {
   // Direct convolutions (kernels/direct_conv.hpp); null in reference mode, where im2col + GEMM does everything.
   const DirectConvMicrokernel* direct_conv = nullptr;
   DepthwiseConvFn depthwise = nullptr;
+  // The row-buffer convolution's channel-vectorized tiles (null: none); it takes the one that wastes the least on
+  // padding when that is less than its row tile wastes (ops/conv_direct.hpp).
+  const ChannelConvMicrokernel* channel_conv[3] = {nullptr, nullptr, nullptr};
 };
 
 // A depthwise kernel with its name, for tests and benchmarks.
@@ -40,6 +43,7 @@ std::vector<const GemmMicrokernel*> supported_gemm_microkernels();
 // Every direct convolution micro-kernel and depthwise kernel this CPU can run, the scalar one first.
 std::vector<const DirectConvMicrokernel*> supported_direct_conv_microkernels();
 std::vector<DepthwiseKernel> supported_depthwise_kernels();
+std::vector<const ChannelConvMicrokernel*> supported_channel_conv_microkernels();
 // Every Winograd transform this CPU can run for outputs tiles of `tile` (4 or 2), the scalar one first.
 std::vector<const WinogradTransform*> supported_winograd_transforms(int64_t tile);
 // The transform of `set` for `tile`, or the scalar one.

@@ -56,6 +56,17 @@ int64_t phase_floats_for(int64_t columns, int64_t span) { return kernels::gemm_r
 // Output columns per unit aimed for: several micro-tiles, so that each tap's weights are loaded for more than one.
 constexpr int64_t kTargetColumns = 256;
 
+// R, the output rows of one unit: about kTargetColumns columns, fewer when the buffer would pass its limit.
+int64_t rows_per_unit_for(const SpatialGeometry& g, int64_t tap_rows, int64_t row_width, int64_t span, int64_t nr) {
+  const int64_t s = g.stride[2];
+  int64_t r = std::clamp<int64_t>((kTargetColumns + row_width - 1) / row_width, 1, g.out[1]);
+  while (r > 1 && tap_rows * s * phase_floats_for(kernels::gemm_round_up(r * row_width, nr), span) >
+                      RowBufferConv::kMaxRowBufferFloats) {
+    --r;
+  }
+  return r;
+}
+
 }  // namespace
 
 bool RowBufferConv::supports(const SpatialGeometry& g, int64_t in_channels, int64_t group,
@@ -71,9 +82,42 @@ bool RowBufferConv::supports(const SpatialGeometry& g, int64_t in_channels, int6
   return floats <= double(kMaxRowBufferFloats);
 }
 
+const kernels::ChannelConvMicrokernel* RowBufferConv::choose_channel_tile(
+    const SpatialGeometry& g, int64_t in_channels, int64_t out_channels, int64_t group,
+    const kernels::DirectConvMicrokernel& uk, const kernels::ChannelConvMicrokernel* const* candidates, int count) {
+  const int64_t s = g.stride[2];
+  const int64_t span = (g.kernel[2] - 1) * g.dilation[2] / s;
+  const int64_t row_width = g.out[2] + span;
+  const int64_t r = rows_per_unit_for(g, in_channels / group * g.kernel[0] * g.kernel[1], row_width, span, uk.nr);
+  const int64_t pixels = r * g.out[2];
+  const int64_t cout_g = out_channels / group;
+  // The channel tiles' buffer for one output row (in double: dilations can be large) must fit as the row tile's.
+  const double plane_floats = double(in_channels / group) * double(g.kernel[0]) *
+                              double((g.kernel[1] - 1) * g.dilation[1] + 1) * double(s) * double(row_width);
+  if (plane_floats > double(kMaxRowBufferFloats)) return nullptr;
+  // The share of what each tile computes that is kept.
+  const double row_use = double(pixels) / double(kernels::gemm_round_up(r * row_width, uk.nr)) *
+                         double(cout_g) / double(kernels::gemm_round_up(cout_g, uk.mr));
+  const kernels::ChannelConvMicrokernel* best = nullptr;
+  double best_use = row_use;
+  for (int i = 0; i < count; ++i) {
+    const kernels::ChannelConvMicrokernel* c = candidates[i];
+    if (c == nullptr || c->np > kMaxChannelTilePixels) continue;
+    const double use = double(cout_g) / double(kernels::gemm_round_up(cout_g, c->mc)) * double(pixels) /
+                       double(kernels::gemm_round_up(pixels, c->np));
+    if (use > best_use) {
+      best = c;
+      best_use = use;
+    }
+  }
+  return best;
+}
+
 RowBufferConv::RowBufferConv(const SpatialGeometry& g, int64_t batch, int64_t in_channels, int64_t out_channels,
-                             int64_t group, const float* w, const kernels::DirectConvMicrokernel& uk, int threads)
-    : g_(g), batch_(batch), cin_(in_channels), cout_(out_channels), group_(group), threads_(threads), uk_(&uk) {
+                             int64_t group, const float* w, const kernels::DirectConvMicrokernel& uk, int threads,
+                             const kernels::ChannelConvMicrokernel* channel_uk)
+    : g_(g), batch_(batch), cin_(in_channels), cout_(out_channels), group_(group), threads_(threads), uk_(&uk),
+      channel_uk_(channel_uk != nullptr && channel_uk->np <= kMaxChannelTilePixels ? channel_uk : nullptr) {
   cin_g_ = cin_ / group_;
   cout_g_ = cout_ / group_;
   const int64_t s = g_.stride[2];
@@ -81,33 +125,66 @@ RowBufferConv::RowBufferConv(const SpatialGeometry& g, int64_t batch, int64_t in
   tap_rows_ = cin_g_ * g_.kernel[0] * g_.kernel[1];
   taps_ = tap_rows_ * g_.kernel[2];
   row_width_ = g_.out[2] + span;
-  // R output rows per unit: about kTargetColumns columns, fewer when the buffer would pass its limit.
-  int64_t r = std::clamp<int64_t>((kTargetColumns + row_width_ - 1) / row_width_, 1, g_.out[1]);
-  while (r > 1 && tap_rows_ * s * phase_floats_for(kernels::gemm_round_up(r * row_width_, uk.nr), span) >
-                      kMaxRowBufferFloats) {
-    --r;
+  int64_t r = rows_per_unit_for(g_, tap_rows_, row_width_, span, uk.nr);
+  // Channel tiles: the input rows of R output rows, each once (r < input_rows), in planes (c, kd).
+  auto input_rows_for = [&](int64_t rows) {
+    return (rows - 1) * g_.stride[1] + (g_.kernel[1] - 1) * g_.dilation[1] + 1;
+  };
+  if (channel_uk_ != nullptr) {
+    while (r > 1 && cin_g_ * g_.kernel[0] * input_rows_for(r) * s * row_width_ > kMaxRowBufferFloats) --r;
   }
   rows_per_unit_ = r;
   columns_ = kernels::gemm_round_up(r * row_width_, uk.nr);
   phase_floats_ = phase_floats_for(columns_, span);
   units_per_plane_ = (g_.out[1] + r - 1) / r;
-  blocks_ = (cout_g_ + uk.mr - 1) / uk.mr;
+  const int64_t block = channel_uk_ != nullptr ? channel_uk_->mc : uk.mr;
+  blocks_ = (cout_g_ + block - 1) / block;
   rows_floats_ = size_t(tap_rows_ * s * phase_floats_);
-  slot_floats_ = size_t(kernels::gemm_round_up(int64_t(rows_floats_) + blocks_ * uk.mr * columns_, 16));
+  int64_t tile_floats = blocks_ * uk.mr * columns_;
+  if (channel_uk_ != nullptr) {
+    input_rows_ = input_rows_for(r);
+    rows_floats_ = size_t(kernels::gemm_round_up(cin_g_ * g_.kernel[0] * input_rows_ * s * row_width_, 16));
+    tile_pixels_ = kernels::gemm_round_up(r * g_.out[2], channel_uk_->np);
+    tile_floats = blocks_ * block * tile_pixels_;
+  }
+  slot_floats_ = size_t(kernels::gemm_round_up(int64_t(rows_floats_) + tile_floats, 16));
 
   offsets_.resize(size_t(taps_));
   for (int64_t row = 0; row < tap_rows_; ++row) {
     for (int64_t kw = 0; kw < g_.kernel[2]; ++kw) {
       const int64_t shift = kw * g_.dilation[2];
-      offsets_[size_t(row * g_.kernel[2] + kw)] = row * s * phase_floats_ + (shift % s) * phase_floats_ + shift / s;
+      int64_t offset = row * s * phase_floats_ + (shift % s) * phase_floats_ + shift / s;
+      if (channel_uk_ != nullptr) {
+        // Tap row (c, kd, kh) reads input row kh * dilation of plane (c, kd), relative to the pixel's first row.
+        const int64_t plane = row / g_.kernel[1];
+        const int64_t kh = row % g_.kernel[1];
+        offset = ((plane * input_rows_ + kh * g_.dilation[1]) * s + shift % s) * row_width_ + shift / s;
+      }
+      offsets_[size_t(row * g_.kernel[2] + kw)] = offset;
     }
   }
-  packed_.assign(size_t(group_ * blocks_ * taps_ * uk.mr), 0.0f);
+  if (channel_uk_ != nullptr) {
+    const int64_t pad = g_.pad_begin[2];
+    for (int64_t p = 0; p < s; ++p) {
+      const int64_t t0 = std::min(row_width_, std::max<int64_t>(0, (pad - p + s - 1) / s));
+      phase_columns_.push_back(t0);
+      phase_columns_.push_back(std::clamp<int64_t>((g_.in[2] + pad - p + s - 1) / s, t0, row_width_));
+    }
+    plane_row_read_.assign(size_t(input_rows_ * s), 0);
+    for (int64_t rho = 0; rho < r; ++rho) {
+      for (int64_t kh = 0; kh < g_.kernel[1]; ++kh) {
+        for (int64_t kw = 0; kw < g_.kernel[2]; ++kw) {
+          plane_row_read_[size_t((rho * g_.stride[1] + kh * g_.dilation[1]) * s + kw * g_.dilation[2] % s)] = 1;
+        }
+      }
+    }
+  }
+  packed_.assign(size_t(group_ * blocks_ * taps_ * block), 0.0f);
   for (int64_t gr = 0; gr < group_; ++gr) {
     for (int64_t co = 0; co < cout_g_; ++co) {
-      float* block = packed_.data() + ((gr * blocks_ + co / uk.mr) * taps_) * uk.mr + co % uk.mr;
+      float* packed_block = packed_.data() + ((gr * blocks_ + co / block) * taps_) * block + co % block;
       const float* wc = w + (gr * cout_g_ + co) * taps_;
-      for (int64_t t = 0; t < taps_; ++t) block[t * uk.mr] = wc[t];
+      for (int64_t t = 0; t < taps_; ++t) packed_block[t * block] = wc[t];
     }
   }
 }
@@ -153,13 +230,79 @@ void RowBufferConv::fill_rows(const float* xg, int64_t od, int64_t oh0, float* r
   }
 }
 
+void RowBufferConv::fill_planes(const float* xg, int64_t od, int64_t oh0, float* rows) const {
+  const int64_t s = g_.stride[2];
+  const int64_t in_w = g_.in[2];
+  const int64_t pad = g_.pad_begin[2];
+  const int64_t width = row_width_;
+  float* dst = rows;
+  for (int64_t c = 0; c < cin_g_; ++c) {
+    const float* xc = xg + c * g_.in_size();
+    for (int64_t kd = 0; kd < g_.kernel[0]; ++kd) {
+      const int64_t iz = od * g_.stride[0] - g_.pad_begin[0] + kd * g_.dilation[0];
+      for (int64_t r = 0; r < input_rows_; ++r) {
+        const int64_t iy = oh0 * g_.stride[1] - g_.pad_begin[1] + r;
+        const bool exists = iz >= 0 && iz < g_.in[0] && iy >= 0 && iy < g_.in[1];
+        const float* x_row = xc + (iz * g_.in[1] + iy) * in_w - pad;
+        for (int64_t p = 0; p < s; ++p, dst += width) {
+          if (!plane_row_read_[size_t(r * s + p)]) continue;  // no tap reads it (strides above the kernel)
+          if (!exists) {
+            for (int64_t t = 0; t < width; ++t) dst[t] = 0.0f;
+            continue;
+          }
+          // Column t of phase p is input column t * s + p - pad: it exists for t in [t0, t1).
+          const int64_t t0 = phase_columns_[size_t(2 * p)];
+          const int64_t t1 = phase_columns_[size_t(2 * p + 1)];
+          const float* src = x_row + p;
+          for (int64_t t = 0; t < t0; ++t) dst[t] = 0.0f;
+          if (s == 1) {
+            std::memcpy(dst + t0, src + t0, size_t(t1 - t0) * sizeof(float));
+          } else if (s == 2) {
+            for (int64_t t = t0; t < t1; ++t) dst[t] = src[2 * t];
+          } else {
+            for (int64_t t = t0; t < t1; ++t) dst[t] = src[t * s];
+          }
+          for (int64_t t = t1; t < width; ++t) dst[t] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+void RowBufferConv::compute_rows(const float* rows, const float* w, float* tile) const {
+  const int64_t mr = uk_->mr;
+  for (int64_t q0 = 0; q0 < columns_; q0 += uk_->nr) {
+    for (int64_t b = 0; b < blocks_; ++b) {
+      uk_->tile(taps_, w + b * taps_ * mr, offsets_.data(), rows + q0, tile + b * mr * columns_ + q0, columns_);
+    }
+  }
+}
+
+void RowBufferConv::compute_channels(const float* rows, const float* w, int64_t pixels, float* tile) const {
+  const int64_t mc = channel_uk_->mc;
+  const int64_t np = channel_uk_->np;
+  const int64_t out_w = g_.out[2];
+  const int64_t row_step = g_.stride[1] * g_.stride[2] * row_width_;
+  const float* pointers[kMaxChannelTilePixels];
+  for (int64_t p0 = 0; p0 < pixels; p0 += np) {
+    // Pixel p (output row p / out_w of the unit) starts its taps at input row (p / out_w) * stride of each
+    // plane, column p % out_w; a tail tile repeats the last pixel.
+    for (int64_t k = 0; k < np; ++k) {
+      const int64_t p = std::min(p0 + k, pixels - 1);
+      pointers[k] = rows + (p / out_w) * row_step + p % out_w;
+    }
+    for (int64_t b = 0; b < blocks_; ++b) {
+      channel_uk_->tile(taps_, w + b * taps_ * mc, offsets_.data(), pointers, tile + (b * tile_pixels_ + p0) * mc);
+    }
+  }
+}
+
 void RowBufferConv::run(const RunContext& ctx, const float* x, float* y, const float* bias,
                         const FusedActivation& activation) const {
   const int64_t in_size = g_.in_size();
   const int64_t out_size = g_.out_size();
   const int64_t out_w = g_.out[2];
-  const int64_t mr = uk_->mr;
-  const int64_t nr = uk_->nr;
+  const int64_t block = channel_uk_ != nullptr ? channel_uk_->mc : uk_->mr;
   const int64_t units = batch_ * group_ * g_.out[0] * units_per_plane_;
   const double flops_per_unit =
       2.0 * double(cout_g_) * double(taps_) * double(rows_per_unit_) * double(out_w);
@@ -172,20 +315,28 @@ void RowBufferConv::run(const RunContext& ctx, const float* x, float* y, const f
       const int64_t gr = (u / (g_.out[0] * units_per_plane_)) % group_;
       const int64_t od = (u / units_per_plane_) % g_.out[0];
       const int64_t oh0 = (u % units_per_plane_) * rows_per_unit_;
-      fill_rows(x + (n * cin_ + gr * cin_g_) * in_size, od, oh0, rows);
-      const float* w = packed_.data() + gr * blocks_ * taps_ * mr;
-      for (int64_t q0 = 0; q0 < columns_; q0 += nr) {
-        for (int64_t b = 0; b < blocks_; ++b) {
-          uk_->tile(taps_, w + b * taps_ * mr, offsets_.data(), rows + q0, tile + b * mr * columns_ + q0, columns_);
-        }
-      }
       const int64_t rows_here = std::min(rows_per_unit_, g_.out[1] - oh0);
+      const float* xg = x + (n * cin_ + gr * cin_g_) * in_size;
+      const float* w = packed_.data() + gr * blocks_ * taps_ * block;
+      if (channel_uk_ != nullptr) {
+        fill_planes(xg, od, oh0, rows);
+        compute_channels(rows, w, rows_here * out_w, tile);
+      } else {
+        fill_rows(xg, od, oh0, rows);
+        compute_rows(rows, w, tile);
+      }
       for (int64_t co = 0; co < cout_g_; ++co) {
         const int64_t m = gr * cout_g_ + co;
         const float b = bias != nullptr ? bias[m] : 0.0f;
         float* ym = y + (n * cout_ + m) * out_size + (od * g_.out[1] + oh0) * out_w;
-        for (int64_t rho = 0; rho < rows_here; ++rho) {
-          std::memcpy(ym + rho * out_w, tile + co * columns_ + rho * row_width_, size_t(out_w) * sizeof(float));
+        if (channel_uk_ != nullptr) {
+          // The unit's rows are whole output rows: its pixels are consecutive in the output plane.
+          const float* src = tile + (co / block) * tile_pixels_ * block + co % block;
+          for (int64_t p = 0; p < rows_here * out_w; ++p) ym[p] = src[p * block];
+        } else {
+          for (int64_t rho = 0; rho < rows_here; ++rho) {
+            std::memcpy(ym + rho * out_w, tile + co * columns_ + rho * row_width_, size_t(out_w) * sizeof(float));
+          }
         }
         apply_bias_activation(ym, rows_here * out_w, b, activation);
       }

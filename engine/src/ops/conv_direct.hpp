@@ -11,6 +11,12 @@
 // kw) are consecutive floats of one phase. The R output rows sit side by side, each L = out_w + (kw - 1) d / s
 // columns wide (the last columns of each are computed and dropped), and a register-tiled micro-kernel computes
 // mr output channels x nr columns as a GEMM whose B rows are read through a table of tap offsets: no im2col.
+// On short rows (small maps) most of such a tile would be padding: 9x8 outputs padded to 10-column rows and a
+// 32-column tile use 75% of what it computes. There the unit takes a channel-vectorized micro-kernel instead (mc
+// output channels x np pixels, each pixel read through its own pointer, so a tile may span output rows and only
+// real pixels are computed), when its output-channel and pixel tails waste less. Its buffer holds each input row
+// once (plane (c, kd) after plane, zero-padded and split by stride phase as above) rather than once per kernel
+// row: a tap is an offset from the pixel's first input row, and filling the buffer costs a third as much for 3x3.
 // Each output is the sum of its taps in their order, computed by one thread: results do not depend on the
 // thread count.
 #pragma once
@@ -50,13 +56,23 @@ class RowBufferConv {
   // The row buffer of one unit is kept under about this many floats (1 MiB, in L2); layers whose single output
   // row would need more go through im2col + GEMM.
   static constexpr int64_t kMaxRowBufferFloats = 256 * 1024;
+  // Channel-vectorized tiles of more pixels than this are not taken.
+  static constexpr int64_t kMaxChannelTilePixels = 16;
   // Whether a layer fits: not depthwise, and one output row's buffer under the limit.
   static bool supports(const SpatialGeometry& g, int64_t in_channels, int64_t group,
                        const kernels::DirectConvMicrokernel& uk);
 
-  // w: [cout, cin / group, kernel...], packed once here.
+  // The candidate channel-vectorized tile (null entries are skipped) that wastes the least on output-channel and
+  // pixel tails, or null when the row tile `uk` wastes less on its row padding and column tail.
+  static const kernels::ChannelConvMicrokernel* choose_channel_tile(
+      const SpatialGeometry& g, int64_t in_channels, int64_t out_channels, int64_t group,
+      const kernels::DirectConvMicrokernel& uk, const kernels::ChannelConvMicrokernel* const* candidates,
+      int count);
+
+  // w: [cout, cin / group, kernel...], packed once here for `channel_uk` when not null, else for `uk`.
   RowBufferConv(const SpatialGeometry& g, int64_t batch, int64_t in_channels, int64_t out_channels, int64_t group,
-                const float* w, const kernels::DirectConvMicrokernel& uk, int threads);
+                const float* w, const kernels::DirectConvMicrokernel& uk, int threads,
+                const kernels::ChannelConvMicrokernel* channel_uk = nullptr);
   size_t scratch_floats() const { return slot_floats_ * size_t(threads_); }
   size_t packed_bytes() const { return packed_.size() * sizeof(float); }
   void run(const RunContext& ctx, const float* x, float* y, const float* bias,
@@ -64,6 +80,12 @@ class RowBufferConv {
 
  private:
   void fill_rows(const float* xg, int64_t od, int64_t oh0, float* rows) const;
+  // Channel tiles: the input rows the unit reads, each once, plane (c, kd) after plane, split into phases.
+  void fill_planes(const float* xg, int64_t od, int64_t oh0, float* rows) const;
+  // One unit's outputs into its tile, from its filled buffer: every column of the row tiles, or the `pixels` real
+  // pixels of the channel tiles.
+  void compute_rows(const float* rows, const float* w, float* tile) const;
+  void compute_channels(const float* rows, const float* w, int64_t pixels, float* tile) const;
 
   SpatialGeometry g_;
   int64_t batch_ = 0, cin_ = 0, cout_ = 0, group_ = 1, cin_g_ = 0, cout_g_ = 0;
@@ -78,8 +100,13 @@ class RowBufferConv {
   size_t rows_floats_ = 0, slot_floats_ = 0;
   int threads_ = 1;
   const kernels::DirectConvMicrokernel* uk_ = nullptr;
+  const kernels::ChannelConvMicrokernel* channel_uk_ = nullptr;  // when set, blocks are of its mc channels
+  int64_t input_rows_ = 0;   // channel tiles: input rows per plane in the buffer
+  int64_t tile_pixels_ = 0;  // channel tiles: pixels per block in the output tile, R * out_w rounded up to np
   std::vector<int64_t> offsets_;  // per tap
-  std::vector<float> packed_;     // [group][block][tap][mr]
+  std::vector<int64_t> phase_columns_;  // channel tiles: per phase, the first and end column that exist
+  std::vector<char> plane_row_read_;  // channel tiles: per input row and phase of a plane, whether a tap reads it
+  std::vector<float> packed_;     // [group][block][tap][mr or mc]
 };
 
 }  // namespace cairn

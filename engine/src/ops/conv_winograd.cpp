@@ -30,13 +30,15 @@ bool WinogradConv::supports(const SpatialGeometry& g, int64_t group) {
          g.stride[1] == 1 && g.stride[2] == 1 && g.dilation[1] == 1 && g.dilation[2] == 1;
 }
 
-int64_t WinogradConv::choose_tile(const SpatialGeometry& g, int64_t in_channels, int64_t out_channels) {
+int64_t WinogradConv::choose_tile(const SpatialGeometry& g, int64_t in_channels, int64_t out_channels,
+                                  bool direct_channel_tiles) {
   // Below 8 channels the transforms cost more than the multiplies saved (the 1-channel first layer stays on
   // im2col + GEMM); below 8x8 outputs, most tiles are edge tiles.
   if (in_channels < 8 || out_channels < 8 || g.out[1] < 8 || g.out[2] < 8) return 0;
   // Below 256 outputs per plane the direct row-buffer convolution is faster (ResNet-style 9x8 maps with 48
-  // channels: 100 against 125-180 us; at 17x16 Winograd still wins, 100 against 140 us).
-  if (g.out[1] * g.out[2] < 256) return 0;
+  // channels: 100 against 125-180 us; at 17x16 Winograd still wins, 100 against 140 us). With the channel tiles
+  // (kernels/direct_conv.hpp) the direct convolution also takes 17x16 (2 x 24 channels: 86 against 98 us).
+  if (g.out[1] * g.out[2] < (direct_channel_tiles ? 300 : 256)) return 0;
   // F(2x2) where F(4x4)'s transformed weights are large for the work they do: 1 KiB or more per output pixel
   // (the deep layers of a U-Net hold most of its weights, 36 / 9 = 4 times as many after the transform, but
   // little of its compute). Measured on Zen 4, one thread, ms (bench/kernels_bench.cpp: BM_ConvLayer with each

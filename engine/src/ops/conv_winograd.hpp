@@ -30,8 +30,10 @@ class WinogradConv {
   // Whether the geometry is one Winograd computes: 2-D (or 1 x H x W), 3x3, stride 1, dilation 1.
   static bool supports(const SpatialGeometry& g, int64_t group);
   // The output tile to use for a supported layer, 4 or 2, or 0 when im2col + GEMM is the better choice: from
-  // measurements on Zen 4 (see the .cpp).
-  static int64_t choose_tile(const SpatialGeometry& g, int64_t in_channels, int64_t out_channels);
+  // measurements on Zen 4 (see the .cpp). direct_channel_tiles: the direct convolution has channel-vectorized
+  // tiles (KernelSet::channel_conv), which take small planes.
+  static int64_t choose_tile(const SpatialGeometry& g, int64_t in_channels, int64_t out_channels,
+                             bool direct_channel_tiles = false);
 
   // w: [cout, cin, 3, 3]; tile: 4 or 2, with its transform.
   WinogradConv(const SpatialGeometry& g, int64_t batch, int64_t in_channels, int64_t out_channels, const float* w,

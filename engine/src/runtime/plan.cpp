@@ -59,7 +59,8 @@ Result<std::vector<ConstTensor>> run_on_constants(const Kernel& kernel, const st
   return outs;
 }
 
-// CAIRN_PROFILE=1: wall time per node over every run of the process, printed to stderr at exit (slowest first).
+// CAIRN_PROFILE=1: wall time per node, the median over every run of the process, printed to stderr at exit
+// (slowest first).
 // For finding what dominates a model; off, it costs one branch per node.
 class NodeProfile {
  public:
@@ -70,37 +71,41 @@ class NodeProfile {
   void add(const Node& node, double seconds) {
     for (Entry& e : entries_) {
       if (e.node == &node) {
-        e.seconds += seconds;
-        ++e.calls;
+        e.samples.push_back(seconds);
         return;
       }
     }
-    entries_.push_back({&node, node.describe(), seconds, 1});
+    entries_.push_back({&node, node.describe(), {seconds}, 0});
   }
 
  private:
   struct Entry {
     const Node* node;
     std::string name;
-    double seconds;
-    int64_t calls;
+    std::vector<double> samples;  // one per run
+    double median;
   };
   NodeProfile() {
     std::atexit([] { get()->print(); });
   }
   void print() {
+    // Medians, not means: on a shared machine a few preempted runs would otherwise dominate the small nodes.
+    for (Entry& e : entries_) {
+      std::vector<double> sorted = e.samples;
+      std::sort(sorted.begin(), sorted.end());
+      e.median = sorted[sorted.size() / 2];
+    }
     // std::sort with a total order rather than std::stable_sort: libstdc++ 12's stable_sort uses the deprecated
     // get_temporary_buffer, which clang-19 reports (an error under -Werror in the fuzz build).
     std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-      return a.seconds != b.seconds ? a.seconds > b.seconds : a.name < b.name;
+      return a.median != b.median ? a.median > b.median : a.name < b.name;
     });
     double total = 0;
-    for (const Entry& e : entries_) total += e.seconds;
-    const double runs = entries_.empty() ? 1.0 : double(entries_[0].calls);
-    std::fprintf(stderr, "profile: %.3f ms per run over the nodes\n", 1e3 * total / runs);
+    for (const Entry& e : entries_) total += e.median;
+    std::fprintf(stderr, "profile: %.3f ms per run over the nodes (median of each node over %zu runs)\n",
+                 1e3 * total, entries_.empty() ? size_t{0} : entries_[0].samples.size());
     for (const Entry& e : entries_) {
-      std::fprintf(stderr, "%8.1f us %5.1f%%  %s\n", 1e6 * e.seconds / double(e.calls), 100.0 * e.seconds / total,
-                   e.name.c_str());
+      std::fprintf(stderr, "%8.1f us %5.1f%%  %s\n", 1e6 * e.median, 100.0 * e.median / total, e.name.c_str());
     }
   }
   std::vector<Entry> entries_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 #if !defined(__wasi__)
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -43,8 +44,9 @@ class ThreadPool {
   const std::function<void(size_t)>* job_ = nullptr;
   size_t job_size_ = 0;
   size_t next_ = 0;
-  size_t pending_ = 0;
-  uint64_t generation_ = 0;
+  // Written under mutex_; atomic so that threads may poll them without it before they sleep (thread_pool.cpp).
+  std::atomic<size_t> pending_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
 #endif
 };

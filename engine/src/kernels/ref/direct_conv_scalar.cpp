@@ -32,4 +32,28 @@ void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float
   }
 }
 
+// 8 output channels x 4 pixels in registers (for the tests: the scalar and WebAssembly sets keep the row tile).
+[[gnu::noinline]] void conv_channels_f32_8x4__scalar(int64_t taps, const float* __restrict w, const int64_t* offsets,
+                                                     const float* const* pixels, float* __restrict y) {
+  constexpr int kMC = 8;
+  constexpr int kNP = 4;
+  float acc[kNP][kMC] = {};
+  const float* px[kNP];
+  for (int p = 0; p < kNP; ++p) px[p] = pixels[p];
+  for (int64_t t = 0; t < taps; ++t) {
+    const float* wt = w + t * kMC;
+    const int64_t o = offsets[t];
+#pragma GCC unroll 4
+    for (int p = 0; p < kNP; ++p) {
+      const float x = px[p][o];
+#pragma GCC unroll 8
+      for (int i = 0; i < kMC; ++i) acc[p][i] += wt[i] * x;
+    }
+  }
+  for (int p = 0; p < kNP; ++p) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kMC; ++i) y[p * kMC + i] = acc[p][i];
+  }
+}
+
 }  // namespace cairn::kernels
