@@ -712,6 +712,36 @@ TEST(ConvTranspose, TwoByTwoStrideTwoUpsamplingWithManyChannels) {
   check_conv_transpose_case(c, 77);
 }
 
+TEST(ConvTranspose, KernelTilingTheOutputMatchesNaiveScatterOnRandomShapes) {
+  // stride = kernel, no pads or dilation: each output pixel gets one value and the kernel stores instead of adding
+  // (store_tiled_columns). Large maps split the GEMM's pixel tiles in the middle of input rows.
+  std::mt19937 rng(2024);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (int k = 0; k < 40; ++k) {
+    ConvTransposeCase c;
+    const int64_t r = pick(0, 9);
+    c.rank = r < 2 ? 1 : (r < 8 ? 2 : 3);
+    c.batch = pick(1, 2);
+    c.group = pick(0, 3) == 0 ? 2 : 1;
+    c.in_channels = c.group * pick(1, 9);
+    c.out_channels = c.group * pick(1, 40);
+    const bool large = pick(0, 2) == 0;
+    for (int i = 0; i < c.rank; ++i) {
+      c.in.push_back(c.rank == 3 ? pick(1, 6) : (large ? pick(20, 45) : pick(1, 9)));
+      c.kernel.push_back(pick(1, 3));
+      c.strides.push_back(c.kernel.back());
+      c.dilations.push_back(1);
+    }
+    c.pads.assign(size_t(2 * c.rank), 0);
+    c.bias = pick(0, 1) == 1;
+    c.constant_weights = pick(0, 3) != 0;
+    if (pick(0, 2) == 0) c.activation.kind = FusedActivation::Kind::kRelu;
+    SCOPED_TRACE("tiling case " + std::to_string(k));
+    check_conv_transpose_case(c, uint32_t(900 + k));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 TEST(ConvTranspose, RejectsInvalidModels) {
   const auto x = OpInput::runtime({1, 3, 4, 4}, std::vector<float>(48, 1.0f));
   auto run = run_op(make_node("ConvTranspose"), {x, OpInput::const_floats({2, 1, 2, 2}, std::vector<float>(8))});

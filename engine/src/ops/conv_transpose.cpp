@@ -1,6 +1,9 @@
 // ConvTranspose as GEMM + col2im: for a tile of input pixels, columns[(M/group * kernel) x pixels] =
 // W_g^T * X_g (one GEMM with the weights packed once at prepare), then every column value is scatter-added to
 // the output pixel it lands on. The output starts as the bias and the fused activation runs once at the end.
+// Where the kernel tiles the output (stride = kernel, no padding or dilation, output = input x stride: the U-Net's
+// 2x2 stride-2 up-sampling), every output pixel receives exactly one column value, so the scatter stores
+// value + bias directly (contiguous pairs for a width-2 kernel) and the output needs no fill pass.
 // Threads split the output channels (blocks of GEMM rows starting at micro-kernel panel boundaries), so the
 // scatter-adds of two threads never meet and every output is summed in the same order whatever the count.
 #include <algorithm>
@@ -38,6 +41,8 @@ class ConvTransposeKernel final : public Kernel {
   void pack_weights(const float* w, float* packed) const;
   void scatter_columns(const float* columns, int64_t m_begin, int64_t m_end, int64_t p0, int64_t pixels,
                        float* y) const;
+  void store_tiled_columns(const float* columns, int64_t m_begin, int64_t m_end, int64_t p0, int64_t pixels,
+                           const float* bias_g, float* y) const;
 
   SpatialGeometry geometry_;  // in: X spatial, out: Y spatial; pads may be negative (from output_shape)
   int64_t batch_ = 0;
@@ -51,6 +56,7 @@ class ConvTransposeKernel final : public Kernel {
   int64_t packed_group_floats_ = 0;
   bool weights_constant_ = false;
   bool has_bias_ = false;
+  bool tiles_output_ = false;  // each output pixel gets exactly one column value (stride = kernel, no pads)
   std::vector<float> packed_weights_;
   std::vector<float> bias_;
   FusedActivation activation_;
@@ -186,6 +192,12 @@ Status ConvTransposeKernel::prepare(const PrepareContext& ctx, std::vector<Shape
   }
   Shape y_shape{batch_, out_channels_};
   for (int64_t d : geometry_.out_dims()) y_shape.push_back(d);
+  tiles_output_ = true;
+  for (int a = 0; a < 3; ++a) {
+    const SpatialGeometry& g = geometry_;
+    tiles_output_ = tiles_output_ && g.stride[a] == g.kernel[a] && g.dilation[a] == 1 && g.pad_begin[a] == 0 &&
+                    g.out[a] == g.in[a] * g.stride[a];
+  }
   auto y_count = checked_element_count(y_shape, ctx.max_elements);
   if (!y_count) return y_count.status().with_context(ctx.node.describe() + ": output");
 
@@ -301,6 +313,56 @@ void ConvTransposeKernel::scatter_columns(const float* columns, int64_t m_begin,
   }
 }
 
+// y = columns + bias for output channels [m_begin, m_end) of one group, input pixels [p0, p0 + pixels), when the
+// kernel tiles the output (tiles_output_): column row (m, kd, kh, kw) of input pixel (iz, iy, ix) is output pixel
+// (iz * kernel_d + kd, iy * kernel_h + kh, ix * kernel_w + kw), and no other value lands there.
+void ConvTransposeKernel::store_tiled_columns(const float* columns, int64_t m_begin, int64_t m_end, int64_t p0,
+                                              int64_t pixels, const float* bias_g, float* y) const {
+  const SpatialGeometry& g = geometry_;
+  const int64_t plane = g.in[1] * g.in[2];
+  const int64_t out_size = g.out_size();
+  const int64_t kw_count = g.kernel[2];
+  int64_t r = 0;
+  for (int64_t m = m_begin; m < m_end; ++m) {
+    float* ym = y + m * out_size;
+    const float b = bias_g != nullptr ? bias_g[m] : 0.0f;
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh, r += kw_count) {
+        const float* rows = columns + r * pixels;  // kw_count rows, one per kw
+        int64_t iz = p0 / plane;
+        int64_t iy = (p0 % plane) / g.in[2];
+        int64_t ix = p0 % g.in[2];
+        int64_t j = 0;
+        while (j < pixels) {
+          const int64_t segment = std::min(pixels - j, g.in[2] - ix);
+          const int64_t oz = iz * g.kernel[0] + kd;
+          const int64_t oy = iy * g.kernel[1] + kh;
+          float* dst = ym + (oz * g.out[1] + oy) * g.out[2] + ix * kw_count;
+          const float* src = rows + j;
+          if (kw_count == 2) {
+            const float* src1 = src + pixels;
+            for (int64_t t = 0; t < segment; ++t) {
+              dst[2 * t] = src[t] + b;
+              dst[2 * t + 1] = src1[t] + b;
+            }
+          } else {
+            for (int64_t kw = 0; kw < kw_count; ++kw) {
+              const float* src_kw = src + kw * pixels;
+              for (int64_t t = 0; t < segment; ++t) dst[t * kw_count + kw] = src_kw[t] + b;
+            }
+          }
+          j += segment;
+          ix = 0;
+          if (++iy == g.in[1]) {
+            iy = 0;
+            ++iz;
+          }
+        }
+      }
+    }
+  }
+}
+
 void ConvTransposeKernel::run(const RunContext& ctx) const {
   const float* x = ctx.inputs[0].data;
   float* y = ctx.outputs[0].data;
@@ -332,15 +394,22 @@ void ConvTransposeKernel::run(const RunContext& ctx) const {
       const float* a = packed + g * packed_group_floats_ + row_begin * cin_g_;  // row_begin is a panel boundary
       const float* xg = x + (n * in_channels_ + g * cin_g_) * in_size;
       float* yg = y + (n * out_channels_ + g * cout_g_) * out_size;
-      for (int64_t m = m_begin; m < m_end; ++m) {
-        std::fill(yg + m * out_size, yg + (m + 1) * out_size, bias != nullptr ? bias[g * cout_g_ + m] : 0.0f);
+      if (!tiles_output_) {
+        for (int64_t m = m_begin; m < m_end; ++m) {
+          std::fill(yg + m * out_size, yg + (m + 1) * out_size, bias != nullptr ? bias[g * cout_g_ + m] : 0.0f);
+        }
       }
       for (int64_t p0 = 0; p0 < in_size; p0 += tile_pixels_) {
         if (ctx.cancelled()) return;
         const int64_t pixels = std::min(tile_pixels_, in_size - p0);
         kernels::gemm_pack_b(cin_g_, pixels, kernels::MatrixView{xg + p0, in_size, 1}, tile);
         kernels::gemm_packed(*gemm_, rows, pixels, cin_g_, a, tile, columns, pixels, /*accumulate=*/false);
-        scatter_columns(columns, m_begin, m_end, p0, pixels, yg);
+        if (tiles_output_) {
+          store_tiled_columns(columns, m_begin, m_end, p0, pixels, bias != nullptr ? bias + g * cout_g_ : nullptr,
+                              yg);
+        } else {
+          scatter_columns(columns, m_begin, m_end, p0, pixels, yg);
+        }
       }
       if (activation_.kind != FusedActivation::Kind::kNone) {
         for (int64_t m = m_begin; m < m_end; ++m) {
