@@ -178,6 +178,10 @@ async function openStudy(studyUid: string, seriesUid?: string): Promise<void> {
   else await openSeries(studyUid, first);
 }
 
+// Modalities whose instances hold no image (RT structure sets and plans, structured reports, presentation
+// states, key object selections, registrations).
+const PICTURELESS_MODALITIES = new Set(['RTSTRUCT', 'RTPLAN', 'RTRECORD', 'SR', 'PR', 'KO', 'REG']);
+
 // The study's series, by number, each with its thumbnail; a SEG opens as an overlay on the series it references.
 function renderSeriesList(studyUid: string, list: DicomJson[]): void {
   list.sort((a, b) => (num(a, Tag.SeriesNumber) ?? 0) - (num(b, Tag.SeriesNumber) ?? 0));
@@ -189,17 +193,25 @@ function renderSeriesList(studyUid: string, list: DicomJson[]): void {
       const uid = str(s, Tag.SeriesInstanceUID);
       const li = document.createElement('li');
       li.dataset.uid = uid;
-      const img = document.createElement('img');
-      img.alt = '';
+      const modality = str(s, Tag.Modality);
+      // Objects without pixels (contours, reports, presentation states) have nothing to render: Orthanc's
+      // rendered answer for them is a black square, so they get a labelled tile instead.
+      const pictureless = PICTURELESS_MODALITIES.has(modality);
+      const img = document.createElement(pictureless ? 'div' : 'img');
+      if (pictureless) {
+        img.className = 'thumb-label';
+        img.textContent = modality;
+      } else {
+        (img as HTMLImageElement).alt = '';
+      }
       const text = document.createElement('div');
       text.textContent = `${str(s, Tag.Modality)} #${str(s, Tag.SeriesNumber)} ${str(s, Tag.SeriesDescription)}\n${str(s, Tag.NumberOfSeriesRelatedInstances)} images`;
       text.className = 'muted';
       li.append(img, text);
       li.classList.toggle('selected', uid === selected);
-      const modality = str(s, Tag.Modality);
       li.addEventListener('click', () => void (modality === SEG_MODALITY ? openSegSeries(studyUid, s) : modality === 'RTSTRUCT' ? openRtstructSeries(studyUid, s) : openSeries(studyUid, s)));
       if (modality === SEG_MODALITY || modality === 'RTSTRUCT') li.title = 'Open as an overlay on the CT series it was drawn on';
-      void thumbnail(studyUid, uid, img);
+      if (!pictureless) void thumbnail(studyUid, uid, img as HTMLImageElement);
       return li;
     }),
   );
