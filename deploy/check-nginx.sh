@@ -36,11 +36,7 @@ connect_src="https://pacs.example.org"
 cp -r "$(viewer_root)" "$work_dir/viewer"
 viewer=$work_dir/viewer
 
-# A self-signed certificate for 127.0.0.1, which the checks trust as their only CA.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-  -keyout "$work_dir/tls.key" -out "$work_dir/tls.crt" 2>"$work_dir/openssl.log" ||
-  die "openssl could not make a certificate: $(cat "$work_dir/openssl.log")"
+make_test_certificate
 
 orthanc_port=$(free_port)
 cat >"$work_dir/orthanc.json" <<EOF
@@ -71,30 +67,7 @@ stow_file=$(find "$study_dir" -name '*.dcm' | sort | sed -n 6p)
 https_port=$(free_port)
 http_port=$(free_port)
 nginx_dir=$work_dir/nginx
-mkdir -p "$nginx_dir"/{logs,tmp}
-# Started as root, nginx's workers become nobody: they must be able to write the buffers' temporary files.
-user_line=
-if ((EUID == 0)); then
-  user_line="user nobody nogroup;"
-  chown -R nobody:nogroup "$nginx_dir/tmp"
-fi
-cat >"$nginx_dir/nginx.conf" <<EOF
-$user_line
-worker_processes 1;
-daemon off;
-pid $nginx_dir/nginx.pid;
-error_log $nginx_dir/logs/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log $nginx_dir/logs/access.log;
-  client_body_temp_path $nginx_dir/tmp/body;
-  proxy_temp_path $nginx_dir/tmp/proxy;
-  fastcgi_temp_path $nginx_dir/tmp/fastcgi;
-  uwsgi_temp_path $nginx_dir/tmp/uwsgi;
-  scgi_temp_path $nginx_dir/tmp/scgi;
-  include $nginx_dir/conf/cairn.conf;
-}
-EOF
+write_nginx_test_conf "$nginx_dir" "worker_processes 1;" 512 "$nginx_dir/logs/access.log"
 
 nginx_pid=
 # run_nginx MODE PACS [CURL_ARGS...]: renders the template (CAIRN_VIEWER=MODE, CAIRN_PACS=PACS, CAIRN_AUTH_REQUEST as
@@ -108,12 +81,8 @@ run_nginx() {
     CAIRN_TLS_CERT="$work_dir/tls.crt" CAIRN_TLS_KEY="$work_dir/tls.key" CAIRN_PACS="$pacs" \
     CAIRN_VIEWER_ROOT="$viewer" CAIRN_MODELS_ROOT="$cairn_root/models" CAIRN_CONNECT_SRC="$connect_src" \
     "$cairn_root/deploy/nginx/render.sh" "$nginx_dir/conf" >/dev/null
-  "$nginx_bin" -t -q -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" ||
-    die "nginx -t refuses the rendered template ($mode): $(tail -n 5 "$nginx_dir/logs/error.log")"
+  start_nginx "$nginx_dir" "the rendered template ($mode)"
   say "nginx -t accepts the template rendered with CAIRN_VIEWER=$mode${CAIRN_AUTH_REQUEST:+ and CAIRN_AUTH_REQUEST}"
-  "$nginx_bin" -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" &
-  nginx_pid=$!
-  started_pids+=("$nginx_pid")
   wait_http "https://127.0.0.1:$https_port/cairn/models/catalog.json" "$nginx_pid" "$nginx_dir/logs/error.log" \
     --cacert "$work_dir/tls.crt" "$@"
 }

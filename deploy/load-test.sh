@@ -122,46 +122,17 @@ orthanc_base=$base
 client_curl=()
 fairness_tls=()
 if ((through_nginx)); then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
-    -keyout "$work_dir/tls.key" -out "$work_dir/tls.crt" 2>"$work_dir/openssl.log" ||
-    die "openssl could not make a certificate: $(cat "$work_dir/openssl.log")"
+  make_test_certificate
   https_port=$(free_port)
   nginx_dir=$work_dir/nginx
-  mkdir -p "$nginx_dir"/{logs,tmp}
-  user_line=
-  if ((EUID == 0)); then
-    user_line="user nobody nogroup;"
-    chown -R nobody:nogroup "$nginx_dir/tmp"
-  fi
   # One worker per core; each holds the clients' connections and up to 16 idle ones to Orthanc (the template's
   # keepalive), plus those in use.
-  cat >"$nginx_dir/nginx.conf" <<EOF
-$user_line
-worker_processes auto;
-worker_rlimit_nofile 8192;
-daemon off;
-pid $nginx_dir/nginx.pid;
-error_log $nginx_dir/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $nginx_dir/tmp/body;
-  proxy_temp_path $nginx_dir/tmp/proxy;
-  fastcgi_temp_path $nginx_dir/tmp/fastcgi;
-  uwsgi_temp_path $nginx_dir/tmp/uwsgi;
-  scgi_temp_path $nginx_dir/tmp/scgi;
-  include $nginx_dir/conf/cairn.conf;
-}
-EOF
+  write_nginx_test_conf "$nginx_dir" "worker_processes auto; worker_rlimit_nofile 8192;" 4096 off
   CAIRN_VIEWER=plugin CAIRN_SERVER_NAME=127.0.0.1 CAIRN_PUBLIC_HOST="127.0.0.1:$https_port" \
     CAIRN_LISTEN="127.0.0.1:$https_port" CAIRN_HTTP_LISTEN="127.0.0.1:$(free_port)" \
     CAIRN_TLS_CERT="$work_dir/tls.crt" CAIRN_TLS_KEY="$work_dir/tls.key" CAIRN_PACS="127.0.0.1:$port" \
     "$cairn_root/deploy/nginx/render.sh" "$nginx_dir/conf" >/dev/null
-  "$nginx_bin" -t -q -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" ||
-    die "nginx -t refuses the rendered template: $(tail -n 5 "$nginx_dir/logs/error.log")"
-  "$nginx_bin" -p "$nginx_dir" -e "$nginx_dir/logs/error.log" -c "$nginx_dir/nginx.conf" &
-  nginx_pid=$!
-  started_pids+=("$nginx_pid")
+  start_nginx "$nginx_dir" "the rendered template"
   client_curl=(--cacert "$work_dir/tls.crt")
   fairness_tls=(--ca "$work_dir/tls.crt")
   base="https://127.0.0.1:$https_port"

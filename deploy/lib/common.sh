@@ -76,6 +76,56 @@ make_work_dir() {
   trap 'exit 143' TERM
 }
 
+# A self-signed certificate for 127.0.0.1 (and localhost) in $work_dir/tls.key and tls.crt, which the checks trust
+# as their only CA.
+make_test_certificate() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$work_dir/tls.key" -out "$work_dir/tls.crt" 2>"$work_dir/openssl.log" ||
+    die "openssl could not make a certificate: $(cat "$work_dir/openssl.log")"
+}
+
+# write_nginx_test_conf DIR MAIN CONNECTIONS ACCESS_LOG: nginx's main configuration for a run from DIR (logs/, tmp/
+# for the buffers' files, nginx.conf including the rendered DIR/conf/cairn.conf), with MAIN as the main context's
+# directives (worker_processes ...), CONNECTIONS per worker and ACCESS_LOG as access_log's value.
+write_nginx_test_conf() {
+  local dir=$1 main=$2 connections=$3 access_log=$4 user_line=
+  mkdir -p "$dir"/{logs,tmp}
+  # Started as root, nginx's workers become nobody: they must be able to write the buffers' temporary files.
+  if ((EUID == 0)); then
+    user_line="user nobody nogroup;"
+    chown -R nobody:nogroup "$dir/tmp"
+  fi
+  cat >"$dir/nginx.conf" <<EOF
+$user_line
+$main
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections $connections; }
+http {
+  access_log $access_log;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  include $dir/conf/cairn.conf;
+}
+EOF
+}
+
+# start_nginx DIR WHAT: `nginx -t` on DIR/nginx.conf (stops with the error log's end, naming WHAT, if it refuses),
+# then nginx in the background: nginx_pid, also added to started_pids. Needs nginx_bin.
+start_nginx() {
+  local dir=$1 what=$2
+  "$nginx_bin" -t -q -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" ||
+    die "nginx -t refuses $what: $(tail -n 5 "$dir/logs/error.log")"
+  "$nginx_bin" -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" &
+  nginx_pid=$!
+  started_pids+=("$nginx_pid")
+}
+
 free_port() {
   "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
