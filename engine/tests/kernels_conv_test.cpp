@@ -339,6 +339,93 @@ TEST(Winograd, RowTransformsEqualGatherAndScatterToTheBit) {
 #endif
 }
 
+// input_rows_padded against gathering with zero padding and input, for strips that cross each edge of the image
+// (rows or columns cut at the beginning or the end, both, none, or everything outside), and scatter_rows against
+// scattering what output wrote: equal to the bit, and scatter_rows writes its tile * 16 floats of each row and
+// nothing else. The image is a buffer with the strip inside it, so reads outside the bounds would see non-zeros
+// (and ASan sees reads outside the buffer).
+TEST(Winograd, PaddedRowTransformsEqualGatherAndScatterToTheBit) {
+  constexpr int64_t L = kernels::kWinogradLanes;
+  int with_padded = 0;
+  std::mt19937 rng(77);
+  for (int64_t tile : {4, 2}) {
+    const int64_t a = tile + 2, points = a * a, width = tile * (L - 1) + a;  // 16 patches side by side
+    for (const kernels::WinogradTransform* t : kernels::supported_winograd_transforms(tile)) {
+      ASSERT_EQ(t->input_rows_padded == nullptr, t->scatter_rows == nullptr) << t->name;
+      if (t->input_rows_padded == nullptr) continue;
+      ++with_padded;
+      for (int trial = 0; trial < 60; ++trial) {
+        // Bounds of the strip inside the image: the first cases are the edges one at a time, then random ones.
+        int64_t row_begin = 0, row_end = a, col_begin = 0, col_end = width;
+        switch (trial) {
+          case 0: break;
+          case 1: row_begin = 1; break;
+          case 2: row_end = a - 1; break;
+          case 3: col_begin = 1; break;
+          case 4: col_end = width - 1; break;
+          case 5: row_begin = 1; col_begin = 1; col_end = width - 3; break;
+          case 6: row_begin = row_end = 2; break;  // no row inside
+          case 7: col_begin = col_end = 5; break;  // no column inside
+          default:
+            row_begin = int64_t(rng() % uint32_t(a + 1));
+            row_end = row_begin + int64_t(rng() % uint32_t(a + 1 - row_begin));
+            col_begin = int64_t(rng() % uint32_t(width / 2));
+            col_end = col_begin + int64_t(rng() % uint32_t(width + 1 - col_begin));
+        }
+        // The image holds exactly the rows and columns inside the bounds, at stride row_stride; x is where the
+        // strip would start (it may lie before the image's first float, as at the image's top-left corner).
+        const int64_t row_stride = width + int64_t(trial % 3);
+        const int64_t inside_rows = row_end - row_begin, inside_cols = col_end - col_begin;
+        const size_t image_floats = inside_rows > 0 && inside_cols > 0
+                                        ? size_t((inside_rows - 1) * row_stride + inside_cols) : size_t(1);
+        const auto image = random_floats(image_floats, uint32_t(100 + trial));
+        const float* x = image.data() - (row_begin * row_stride + col_begin);
+        const int64_t v_stride = L * 2 + int64_t(trial % 5);
+        std::vector<float> from_rows(size_t(points * v_stride), 0.0f), gathered(from_rows.size(), 0.0f);
+        t->input_rows_padded(x, row_stride, row_begin, row_end, col_begin, col_end, from_rows.data(), v_stride);
+        std::vector<float> d(size_t(points * L), 0.0f);
+        for (int64_t i = row_begin; i < row_end; ++i) {
+          for (int64_t j = 0; j < a; ++j) {
+            for (int64_t l = 0; l < L; ++l) {
+              const int64_t col = tile * l + j;
+              if (col >= col_begin && col < col_end) {
+                d[size_t((i * a + j) * L + l)] = image[size_t((i - row_begin) * row_stride + col - col_begin)];
+              }
+            }
+          }
+        }
+        t->input(d.data(), gathered.data(), v_stride);
+        ASSERT_EQ(std::memcmp(from_rows.data(), gathered.data(), from_rows.size() * sizeof(float)), 0)
+            << t->name << " rows [" << row_begin << ", " << row_end << ") columns [" << col_begin << ", "
+            << col_end << ")";
+      }
+      for (uint32_t seed = 1; seed <= 3; ++seed) {
+        const int64_t row_stride = tile * L + int64_t(seed) - 1;
+        const auto y = random_floats(size_t(tile * tile * L), seed * 13);
+        const float sentinel = -1234.5f;
+        std::vector<float> rows(size_t(tile * row_stride), sentinel);
+        t->scatter_rows(y.data(), rows.data(), row_stride);
+        for (int64_t r = 0; r < tile; ++r) {
+          for (int64_t col = 0; col < row_stride; ++col) {
+            const float got = rows[size_t(r * row_stride + col)];
+            if (col < tile * L) {
+              const float want = y[size_t((r * tile + col % tile) * L + col / tile)];
+              ASSERT_EQ(std::memcmp(&got, &want, sizeof(float)), 0) << t->name << " row " << r << " col " << col;
+            } else {
+              ASSERT_EQ(got, sentinel) << t->name << " wrote past its tiles in row " << r;
+            }
+          }
+        }
+      }
+    }
+  }
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512f")) {
+    EXPECT_EQ(with_padded, 2) << "the AVX-512 transforms read padded rows";
+  }
+#endif
+}
+
 // WebAssembly's transforms by hand repeat the scalar ones' operations in the same order (SIMD128 has no fused
 // multiply-add): equal to the bit.
 #if defined(__wasm_simd128__)

@@ -34,9 +34,13 @@ const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f
 const WinogradTransform kF2Avx2{"winograd_f32_f2x2_3x3__avx2_fma", 2, winograd_f32_f2x2_3x3_input__avx2_fma,
                                 winograd_f32_f2x2_3x3_output__avx2_fma, nullptr, nullptr};
 const WinogradTransform kF4Avx512{"winograd_f32_f4x4_3x3__avx512f", 4, winograd_f32_f4x4_3x3_input__avx512f,
-                                  winograd_f32_f4x4_3x3_output__avx512f, nullptr, nullptr};
+                                  winograd_f32_f4x4_3x3_output__avx512f, nullptr, nullptr,
+                                  winograd_f32_f4x4_3x3_input_rows_padded__avx512f,
+                                  winograd_f32_f4x4_3x3_scatter_rows__avx512f};
 const WinogradTransform kF2Avx512{"winograd_f32_f2x2_3x3__avx512f", 2, winograd_f32_f2x2_3x3_input__avx512f,
-                                  winograd_f32_f2x2_3x3_output__avx512f, nullptr, nullptr};
+                                  winograd_f32_f2x2_3x3_output__avx512f, nullptr, nullptr,
+                                  winograd_f32_f2x2_3x3_input_rows_padded__avx512f,
+                                  winograd_f32_f2x2_3x3_scatter_rows__avx512f};
 
 bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 bool cpu_has_avx512f() { return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f"); }

@@ -23,6 +23,14 @@ using WinogradOutputFn = void (*)(const float* m, int64_t m_stride, float* y);
 // gathering and input (output and scattering) give, so results do not depend on which tiles share a call.
 using WinogradInputRowsFn = void (*)(const float* x, int64_t x_row_stride, float* v, int64_t v_stride);
 using WinogradOutputRowsFn = void (*)(const float* m, int64_t m_stride, float* y, int64_t y_row_stride);
+// input_rows where the strip of rows may cross the image's edges: only rows [row_begin, row_end) and columns
+// [col_begin, col_end) of the strip (relative to x, which may lie outside the image) are read, the rest is zero, as
+// gathering with zero padding gives. scatter_rows writes what output wrote (output (r, c) of lane l at
+// y[(r * tile + c) * 16 + l]) to rows[r * row_stride + tile * l + c]: the operator adds bias and activation to y
+// in between, in cache, as on the gathering path.
+using WinogradInputRowsPaddedFn = void (*)(const float* x, int64_t x_row_stride, int64_t row_begin, int64_t row_end,
+                                           int64_t col_begin, int64_t col_end, float* v, int64_t v_stride);
+using WinogradScatterRowsFn = void (*)(const float* y, float* rows, int64_t row_stride);
 
 struct WinogradTransform {
   const char* name;  // winograd_f32_f<tile>x<tile>_3x3__<isa>
@@ -32,6 +40,9 @@ struct WinogradTransform {
   // Optional (null: the operator gathers and scatters around input and output); the WebAssembly ones have them.
   WinogradInputRowsFn input_rows;
   WinogradOutputRowsFn output_rows;
+  // Optional as well; the AVX-512 ones have them (and not the two above).
+  WinogradInputRowsPaddedFn input_rows_padded = nullptr;
+  WinogradScatterRowsFn scatter_rows = nullptr;
 };
 
 void winograd_f32_f4x4_3x3_input__scalar(const float* d, float* v, int64_t v_stride);
@@ -47,6 +58,14 @@ void winograd_f32_f4x4_3x3_input__avx512f(const float* d, float* v, int64_t v_st
 void winograd_f32_f4x4_3x3_output__avx512f(const float* m, int64_t m_stride, float* y);
 void winograd_f32_f2x2_3x3_input__avx512f(const float* d, float* v, int64_t v_stride);
 void winograd_f32_f2x2_3x3_output__avx512f(const float* m, int64_t m_stride, float* y);
+void winograd_f32_f4x4_3x3_input_rows_padded__avx512f(const float* x, int64_t x_row_stride, int64_t row_begin,
+                                                      int64_t row_end, int64_t col_begin, int64_t col_end, float* v,
+                                                      int64_t v_stride);
+void winograd_f32_f4x4_3x3_scatter_rows__avx512f(const float* y, float* rows, int64_t row_stride);
+void winograd_f32_f2x2_3x3_input_rows_padded__avx512f(const float* x, int64_t x_row_stride, int64_t row_begin,
+                                                      int64_t row_end, int64_t col_begin, int64_t col_end, float* v,
+                                                      int64_t v_stride);
+void winograd_f32_f2x2_3x3_scatter_rows__avx512f(const float* y, float* rows, int64_t row_stride);
 #endif
 #if defined(__wasm_simd128__)
 void winograd_f32_f4x4_3x3_input__wasmsimd(const float* d, float* v, int64_t v_stride);

@@ -157,9 +157,19 @@ void WinogradConv::input_transform(const float* x, int64_t t_begin, int64_t tile
     // Where the transform reads rows itself (input_rows), a tile row at the input's edges is read from a
     // zero-padded copy of the strip of rows its 16 patches cover.
     const bool rows = one_row && transform_->input_rows != nullptr;
+    // Where it reads rows with the padding itself (input_rows_padded), the bounds of the strip inside the input.
+    const bool padded_rows = one_row && transform_->input_rows_padded != nullptr;
+    const int64_t row_begin = std::clamp<int64_t>(-y0[0], 0, a), row_end = std::clamp<int64_t>(h - y0[0], row_begin, a);
+    const int64_t col_begin = std::clamp<int64_t>(-x0[0], 0, strip_width);
+    const int64_t col_end = std::clamp<int64_t>(w - x0[0], col_begin, strip_width);
     float* panel = v + (p0 / kLanes) * cin_ * kLanes;
     for (int64_t ci = 0; ci < cin_; ++ci) {
       const float* xc = x + ci * plane;
+      if (padded_rows) {
+        transform_->input_rows_padded(xc + (y0[0] * w + x0[0]), w, row_begin, row_end, col_begin, col_end,
+                                      panel + ci * kLanes, v_stride);
+        continue;
+      }
       if (rows) {
         if (contiguous) {
           transform_->input_rows(xc + y0[0] * w + x0[0], w, panel + ci * kLanes, v_stride);
@@ -215,6 +225,12 @@ void WinogradConv::output_transform(const float* m, int64_t t_begin, int64_t til
     for (int64_t co = 0; co < cout_; ++co) {
       const float b = bias != nullptr ? bias[co] : 0.0f;
       float* yc = y + co * plane;
+      if (contiguous && transform_->scatter_rows != nullptr) {
+        transform_->output(m + co * block_ + p0, m_stride, out);
+        apply_bias_activation(out, t * t * kLanes, b, activation);
+        transform_->scatter_rows(out, yc + y0[0] * ow + x0[0], ow);
+        continue;
+      }
       if (contiguous && transform_->output_rows != nullptr) {
         float* corner = yc + y0[0] * ow + x0[0];
         transform_->output_rows(m + co * block_ + p0, m_stride, corner, ow);
