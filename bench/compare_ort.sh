@@ -8,19 +8,24 @@
 #        bench/compare_ort.sh MODEL.onnx:SHAPE MODEL.onnx:SHAPE ... [options]
 # --zoo runs the whole-model zoo of tests/models (build/zoo): the paper's U-Net at 512x512 and the four other
 # architectures at the shapes of their test inputs.
+# --warmup-ms MS (default 300): each side keeps running untimed runs for MS milliseconds before it times any. A
+# process that has just started runs its first 40-60 ms slower here (measured: resnet_small 1.0 ms per run for
+# its first 40-55 runs, then 0.57-0.75), which one warm-up run of a sub-millisecond model does not cover, while
+# node's start-up has already warmed the machine for ONNX Runtime.
 # Needs build/release (cmake --preset release && cmake --build --preset release) and node_modules
 # (ONNXRUNTIME_NODE_INSTALL=skip npm ci).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cairn=${CAIRN:-$root/build/release/tools/cli/cairn}
 zoo=${CAIRN_ZOO:-$root/build/zoo}
-models=""; shape=""; threads="1 2"; rounds=3; runs=3
+models=""; shape=""; threads="1 2"; rounds=3; runs=3; warmup_ms=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --shape) shape=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --warmup-ms) warmup_ms=$2; shift 2 ;;
     --zoo) models="$models $zoo/unet_paper.onnx:1x1x512x512 $zoo/unet_bn_bilinear.onnx:1x1x75x93"
            models="$models $zoo/resnet_small.onnx:2x3x67x61 $zoo/mobilenet_small.onnx:1x3x57x71"
            models="$models $zoo/unet3d_small.onnx:1x1x12x20x28"; shift ;;
@@ -28,7 +33,7 @@ while [ $# -gt 0 ]; do
     *) models="$models $1"; shift ;;
   esac
 done
-usage='usage: bench/compare_ort.sh (MODEL.onnx --shape S | MODEL.onnx:S ... | --zoo) [--threads "1 2"] [--rounds R] [--runs N]'
+usage='usage: bench/compare_ort.sh (MODEL.onnx --shape S | MODEL.onnx:S ... | --zoo) [--threads "1 2"] [--rounds R] [--runs N] [--warmup-ms MS]'
 [ -n "$models" ] || { echo "$usage" >&2; exit 2; }
 [ -x "$cairn" ] || { echo "compare_ort.sh: no $cairn (build the release preset)" >&2; exit 1; }
 log=$(mktemp)
@@ -44,9 +49,9 @@ for entry in $models; do
     r=0
     while [ "$r" -lt "$rounds" ]; do
       printf '%s %s cairn %s ' "$model" "$s" "$t" >>"$log"
-      "$cairn" bench "$model" --shape "$s" --threads "$t" --runs "$runs" --warmup 1 --json >>"$log"
+      "$cairn" bench "$model" --shape "$s" --threads "$t" --runs "$runs" --warmup 1 --warmup-ms "$warmup_ms" --json >>"$log"
       printf '%s %s ort %s ' "$model" "$s" "$t" >>"$log"
-      node "$root/bench/ort_bench.mjs" "$model" --shape "$s" --threads "$t" --runs "$runs" --warmup 1 >>"$log"
+      node "$root/bench/ort_bench.mjs" "$model" --shape "$s" --threads "$t" --runs "$runs" --warmup 1 --warmup-ms "$warmup_ms" >>"$log"
       r=$((r + 1))
     done
   done

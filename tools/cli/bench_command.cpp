@@ -42,13 +42,15 @@ int bench_command(const std::vector<std::string>& tokens) {
                    {"memory-limit", true, false},
                    {"runs", true, false},
                    {"warmup", true, false},
+                   {"warmup-ms", true, false},
                    {"json", false, false}});
   if (args.positional().empty()) throw UsageError("missing MODEL.onnx");
   if (args.positional().size() > 1) throw UsageError("unexpected argument '" + args.positional()[1] + "'");
   const std::vector<ShapeArg> shape_args = parse_shape_args(args.values("shape"));
   const EngineOptions options = engine_options(args, true);
   const int64_t runs = args.integer("runs", 10, 1, 1000000);
-  const int64_t warmup = args.integer("warmup", 1, 0, 1000000);
+  const int64_t min_warmup = args.integer("warmup", 1, 0, 1000000);
+  const int64_t warmup_ms = args.integer("warmup-ms", 0, 0, 600000);
   const std::string& model_path = args.positional()[0];
 
   auto model = load_model(model_path, options);
@@ -74,7 +76,17 @@ int bench_command(const std::vector<std::string>& tokens) {
     views.push_back({input.name, shape, values.data()});
   }
 
-  for (int64_t i = 0; i < warmup; ++i) value_or_throw(model->run(views), model_path);
+  // At least min_warmup runs and warmup_ms milliseconds: a process that has just started runs its first tens of
+  // milliseconds slower on these machines (clock and scheduler ramp-up), which a fixed count of runs of a small
+  // model does not cover.
+  int64_t warmup = 0;
+  const auto warmup_start = std::chrono::steady_clock::now();
+  while (warmup < min_warmup ||
+         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warmup_start).count() <
+             double(warmup_ms)) {
+    value_or_throw(model->run(views), model_path);
+    ++warmup;
+  }
   std::vector<double> times_ms;
   for (int64_t i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();

@@ -9,7 +9,7 @@ Usage:
   cairn info MODEL.onnx [--shape SHAPE] [--json]
   cairn run MODEL.onnx IN.npy OUT.npy [--threads N] [--quiet]
   cairn run MODEL.onnx --input NAME=IN.npy ... --output NAME=OUT.npy ...
-  cairn bench MODEL.onnx [--shape SHAPE] [--threads N] [--runs R] [--warmup W] [--json]
+  cairn bench MODEL.onnx [--shape SHAPE] [--threads N] [--runs R] [--warmup W] [--warmup-ms MS] [--json]
   cairn segment MODEL.onnx SERIES_DIR --out SEG.dcm|MASK.npy [--threads N] [--stow URL] [--reference RTSTRUCT]
   cairn help COMMAND
   cairn --version
@@ -85,6 +85,8 @@ Options:
                        default: the declared shape when fully known
   --runs R             timed runs (default 10)
   --warmup W           untimed runs before them (default 1)
+  --warmup-ms MS       keep running untimed runs until MS milliseconds have passed, too (default 0):
+                       a freshly started process runs slower for its first tens of milliseconds
   --json               print one JSON object: model, shape, threads, runs, warmup, flops, median_ms,
                        min_ms, max_ms, mean_ms, gflops, peak_rss_mb, times_ms
 )" + common_options("the number of hardware threads");
