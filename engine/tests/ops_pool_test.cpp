@@ -227,6 +227,44 @@ TEST(Pool, MatchesNaiveOnRandomShapes) {
   EXPECT_EQ(checked, 200);
 }
 
+// 2-D max pools with a 3x3 window (ResNet's stem), which take a one-pass path per output row with the edges tap
+// by tap (ops/pool.cpp max_pool_windows): strides 1-3 per axis, pads 0-2 on each side, ceil mode, sizes 1-40 so
+// that rows have no interior, a short one, or a long one.
+TEST(Pool, MaxPool3x3MatchesNaiveOnRandomShapes) {
+  std::mt19937 rng(37);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  int checked = 0;
+  for (int attempt = 0; checked < 120 && attempt < 1000; ++attempt) {
+    PoolCase c;
+    c.in = {pick(1, 40), pick(1, 40)};
+    c.kernel = {3, 3};
+    c.strides = {pick(1, 3), pick(1, 2)};
+    c.dilations = {1, 1};
+    c.pads = {pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)};
+    c.auto_pad = "NOTSET";
+    c.ceil = pick(0, 1) == 1;
+    c.max = true;
+    const int64_t planes = pick(1, 3);
+    const auto x = random_floats(size_t(planes * c.in[0] * c.in[1]), uint32_t(1000 + attempt));
+    Shape y_shape;
+    std::vector<float> expected;
+    if (!naive_pool(c, x, planes, y_shape, expected)) continue;
+    const Shape x_shape{1, planes, c.in[0], c.in[1]};
+    std::map<std::string, Attribute> attrs{{"kernel_shape", attr_ints(c.kernel)},
+                                           {"strides", attr_ints(c.strides)},
+                                           {"pads", attr_ints(c.pads)},
+                                           {"ceil_mode", attr_int(c.ceil)}};
+    auto run = run_op(make_node("MaxPool", attrs), {OpInput::runtime(x_shape, x)});
+    SCOPED_TRACE("x " + shape_to_string(x_shape) + " strides " + shape_to_string(c.strides) + " pads " +
+                 shape_to_string(c.pads) + (c.ceil ? " ceil" : ""));
+    ASSERT_TRUE(run.status.is_ok()) << run.status.message();
+    ASSERT_EQ(run.outputs[0].shape, y_shape);
+    for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(run.outputs[0].data[i], expected[i]) << "at " << i;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 120);
+}
+
 TEST(Pool, RejectsInvalidAndUnsupported) {
   const auto x = OpInput::runtime({1, 1, 4, 4}, iota_floats(16, 1.0f));
   auto indices = run_op(make_node("MaxPool", {{"kernel_shape", attr_ints({2, 2})}}), {x}, 17, 2);

@@ -110,6 +110,80 @@ Status PoolKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   return Status::ok();
 }
 
+// One output row of a 2-D max pool with a K-wide window at stride S, for the pixels ow in [a, b) whose window
+// columns all lie inside the input: the R input rows of the window (rows[r], at column -pad) and their K columns
+// in one pass per pixel, in the order the tap-by-tap loop below takes them (row by row, column by column), from
+// lowest(). One vectorized loop per output row instead of one per tap: ResNet's 3x3/2 pool on 17x16 maps spent
+// its time starting the 9 short loops of each row.
+template <int R, int K, int S>
+void max_row_window(float* __restrict row, const float* const* rows, int64_t a, int64_t b) {
+  const float* __restrict x[R];
+  for (int r = 0; r < R; ++r) x[r] = rows[r];
+  for (int64_t ow = a; ow < b; ++ow) {
+    float m = std::numeric_limits<float>::lowest();
+    for (int r = 0; r < R; ++r) {
+      for (int tw = 0; tw < K; ++tw) {
+        const float v = x[r][ow * S + tw];
+        m = v > m ? v : m;
+      }
+    }
+    row[ow] = m;
+  }
+}
+
+template <int K, int S>
+bool max_row_window_rows(int rows_in_window, float* row, const float* const* rows, int64_t a, int64_t b) {
+  switch (rows_in_window) {
+    case 1: max_row_window<1, K, S>(row, rows, a, b); return true;
+    case 2: max_row_window<2, K, S>(row, rows, a, b); return true;
+    case 3: max_row_window<3, K, S>(row, rows, a, b); return true;
+    default: return false;
+  }
+}
+
+// 2-D pools with a 3x3 window, stride 1 or 2, no dilation (ResNet's): the interior of each output row in one pass
+// (max_row_window), the pixels at the edges tap by tap with bounds. False for other geometries, which
+// max_pool_rows takes (a U-Net's 2x2/2 pool was faster there: 2.3 against 4.0 ms at 512 x 512 x 32).
+bool max_pool_windows(const SpatialGeometry& g, const float* __restrict xp, float* __restrict yp) {
+  const int64_t k = g.kernel[2], s = g.stride[2], pad = g.pad_begin[2];
+  if (g.in[0] != 1 || g.out[0] != 1 || g.kernel[0] != 1 || g.kernel[1] != k || k != 3 ||
+      (s != 1 && s != 2) || g.dilation[1] != 1 || g.dilation[2] != 1) {
+    return false;
+  }
+  const int64_t in_w = g.in[2], out_w = g.out[2];
+  // ow * s - pad >= 0 and ow * s - pad + k - 1 < in_w.
+  const int64_t b = std::clamp<int64_t>(in_w + pad - k >= 0 ? (in_w + pad - k) / s + 1 : 0, 0, out_w);
+  const int64_t a = std::min<int64_t>((pad + s - 1) / s, b);
+  for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+    const AxisWindow wh = axis_window(g, 1, oh);
+    const float* rows[3];
+    int n = 0;
+    for (int64_t th = wh.first; th < wh.last; ++th) rows[n++] = xp + (wh.start + th) * in_w - pad;
+    float* __restrict row = yp + oh * out_w;
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      if (ow == a) ow = b;
+      if (ow >= out_w) break;
+      float m = std::numeric_limits<float>::lowest();
+      for (int r = 0; r < n; ++r) {
+        for (int64_t tw = 0; tw < k; ++tw) {
+          const int64_t ix = ow * s - pad + tw;
+          if (ix < 0 || ix >= in_w) continue;
+          const float v = rows[r][ix + pad];
+          m = v > m ? v : m;
+        }
+      }
+      row[ow] = m;
+    }
+    if (a >= b) continue;
+    const bool done =
+        s == 2 ? max_row_window_rows<3, 2>(n, row, rows, a, b) : max_row_window_rows<3, 1>(n, row, rows, a, b);
+    if (!done) {
+      for (int64_t ow = a; ow < b; ++ow) row[ow] = std::numeric_limits<float>::lowest();
+    }
+  }
+  return true;
+}
+
 // MaxPool row by row: each output row starts at lowest(); every tap (td, th, tw) whose input row exists takes the
 // maximum over the outputs whose input column exists, a loop the compiler vectorizes over the row. Same result as
 // the window-by-window loop below: the maximum of the taps inside the input, NaNs skipped.
@@ -158,7 +232,7 @@ void PoolKernel::run(const RunContext& ctx) const {
   if (kind_ == PoolKind::kMax) {
     for (int64_t p = 0; p < planes_; ++p) {
       if (ctx.cancelled()) return;
-      max_pool_rows(g, x + p * in_size, y + p * out_size);
+      if (!max_pool_windows(g, x + p * in_size, y + p * out_size)) max_pool_rows(g, x + p * in_size, y + p * out_size);
     }
     return;
   }
