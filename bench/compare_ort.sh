@@ -75,5 +75,6 @@ for key in order:
     c, o = rows[(key, 'cairn')], rows[(key, 'ort')]
     mc, mo = statistics.median(c['times']), statistics.median(o['times'])
     name = os.path.basename(key[0])[:-len('.onnx')]
-    print(f"| {name} | {key[1]} | {key[2]} | {mc:.1f} | {mo:.1f} | {mc / mo:.2f} | {c['rss']:.0f} | {o['rss']:.0f} |")
+    ms = lambda t: f"{t:.1f}" if t >= 10 else f"{t:.3g}"  # three significant digits below 10 ms
+    print(f"| {name} | {key[1]} | {key[2]} | {ms(mc)} | {ms(mo)} | {mc / mo:.2f} | {c['rss']:.0f} | {o['rss']:.0f} |")
 PY
