@@ -30,9 +30,13 @@ const ChannelConvMicrokernel kChannelConvAvx512_48x8{"conv_channels_f32_48x8__av
 const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
 const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
 const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f32_f4x4_3x3_input__avx2_fma,
-                                winograd_f32_f4x4_3x3_output__avx2_fma, nullptr, nullptr};
+                                winograd_f32_f4x4_3x3_output__avx2_fma, nullptr, nullptr,
+                                winograd_f32_f4x4_3x3_input_rows_padded__avx2_fma,
+                                winograd_f32_f4x4_3x3_scatter_rows__avx2_fma};
 const WinogradTransform kF2Avx2{"winograd_f32_f2x2_3x3__avx2_fma", 2, winograd_f32_f2x2_3x3_input__avx2_fma,
-                                winograd_f32_f2x2_3x3_output__avx2_fma, nullptr, nullptr};
+                                winograd_f32_f2x2_3x3_output__avx2_fma, nullptr, nullptr,
+                                winograd_f32_f2x2_3x3_input_rows_padded__avx2_fma,
+                                winograd_f32_f2x2_3x3_scatter_rows__avx2_fma};
 const WinogradTransform kF4Avx512{"winograd_f32_f4x4_3x3__avx512f", 4, winograd_f32_f4x4_3x3_input__avx512f,
                                   winograd_f32_f4x4_3x3_output__avx512f, nullptr, nullptr,
                                   winograd_f32_f4x4_3x3_input_rows_padded__avx512f,

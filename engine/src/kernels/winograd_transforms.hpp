@@ -40,7 +40,7 @@ struct WinogradTransform {
   // Optional (null: the operator gathers and scatters around input and output); the WebAssembly ones have them.
   WinogradInputRowsFn input_rows;
   WinogradOutputRowsFn output_rows;
-  // Optional as well; the AVX-512 ones have them (and not the two above).
+  // Optional as well; the AVX2 and AVX-512 ones have them (and not the two above).
   WinogradInputRowsPaddedFn input_rows_padded = nullptr;
   WinogradScatterRowsFn scatter_rows = nullptr;
 };
@@ -54,6 +54,14 @@ void winograd_f32_f4x4_3x3_input__avx2_fma(const float* d, float* v, int64_t v_s
 void winograd_f32_f4x4_3x3_output__avx2_fma(const float* m, int64_t m_stride, float* y);
 void winograd_f32_f2x2_3x3_input__avx2_fma(const float* d, float* v, int64_t v_stride);
 void winograd_f32_f2x2_3x3_output__avx2_fma(const float* m, int64_t m_stride, float* y);
+void winograd_f32_f4x4_3x3_input_rows_padded__avx2_fma(const float* x, int64_t x_row_stride, int64_t row_begin,
+                                                       int64_t row_end, int64_t col_begin, int64_t col_end, float* v,
+                                                       int64_t v_stride);
+void winograd_f32_f4x4_3x3_scatter_rows__avx2_fma(const float* y, float* rows, int64_t row_stride);
+void winograd_f32_f2x2_3x3_input_rows_padded__avx2_fma(const float* x, int64_t x_row_stride, int64_t row_begin,
+                                                       int64_t row_end, int64_t col_begin, int64_t col_end, float* v,
+                                                       int64_t v_stride);
+void winograd_f32_f2x2_3x3_scatter_rows__avx2_fma(const float* y, float* rows, int64_t row_stride);
 void winograd_f32_f4x4_3x3_input__avx512f(const float* d, float* v, int64_t v_stride);
 void winograd_f32_f4x4_3x3_output__avx512f(const float* m, int64_t m_stride, float* y);
 void winograd_f32_f2x2_3x3_input__avx512f(const float* d, float* v, int64_t v_stride);
