@@ -199,6 +199,48 @@ TEST(DepthwiseConv, EveryIsaMatchesNaiveOnRandomShapes) {
   }
 }
 
+// MobileNet's 3x3 depthwise layers, which the AVX-512 kernel takes by hand (kernels/x86/direct_conv__avx512f.cpp):
+// stride 1 or 2 on both axes, pads 0-2 on each side (asymmetric, past the kernel's reach included, so that whole
+// output rows or columns see no input), widths 1-70 (one vector, several, tails), heights 1-20, every ISA.
+TEST(DepthwiseConv, ThreeByThreeMatchesNaiveOnRandomShapes) {
+  if (!kernels::active_kernels().fast_paths) GTEST_SKIP() << "CAIRN_KERNELS=reference";
+  for (const kernels::DepthwiseKernel& dw : kernels::supported_depthwise_kernels()) {
+    kernels::KernelSet set = kernels::active_kernels();
+    set.depthwise = dw.fn;
+    std::mt19937 rng(19);
+    auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+    for (int trial = 0; trial < 60; ++trial) {
+      // The first 8: stride 1 with one pixel of padding all round ("same", MobileNet's stride-1 layers).
+      const bool same = trial < 8;
+      const int64_t channels = pick(2, 5), multiplier = trial % 5 == 4 ? 2 : 1, s = same ? 1 : pick(1, 2);
+      Layer l = random_layer(rng, 2, channels, channels * multiplier, channels, uint32_t(500 + trial));
+      l.kernel = {3, 3};
+      l.w_shape = {l.cout, 1, 3, 3};
+      l.w = random_floats(size_t(l.cout * 9), uint32_t(700 + trial));
+      l.strides = {s, s};
+      l.dilations = {1, 1};
+      l.pads = same ? std::vector<int64_t>{1, 1, 1, 1} : std::vector<int64_t>{pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)};
+      l.in = {pick(1, 20), pick(1, 70)};
+      for (int a = 0; a < 2; ++a) l.in[size_t(a)] = std::max<int64_t>(l.in[size_t(a)], 3 - l.pads[size_t(a)] - l.pads[size_t(2 + a)]);
+      l.x_shape = {l.batch, l.cin, l.in[0], l.in[1]};
+      l.x = random_floats(size_t(shape_size(l.x_shape)), uint32_t(900 + trial));
+      for (int a = 0; a < 2; ++a) {
+        const size_t c = size_t(1 + a);
+        l.g.in[c] = l.in[size_t(a)];
+        l.g.kernel[c] = 3;
+        l.g.stride[c] = s;
+        l.g.dilation[c] = 1;
+        l.g.pad_begin[c] = l.pads[size_t(a)];
+        l.g.pad_end[c] = l.pads[size_t(2 + a)];
+        l.g.out[c] = (l.g.in[c] + l.g.pad_begin[c] + l.g.pad_end[c] - 3) / s + 1;
+      }
+      const Ran ran = run_conv(l.node(), l.inputs(), 1, &set);
+      EXPECT_EQ(ran.packed_bytes, 0u) << describe(l);
+      expect_matches_naive(l, ran, std::string(dw.name) + " trial " + std::to_string(trial) + ": " + describe(l));
+    }
+  }
+}
+
 TEST(RowBufferConv, EveryIsaMatchesNaiveOnRandomShapes) {
   if (!kernels::active_kernels().fast_paths) GTEST_SKIP() << "CAIRN_KERNELS=reference";
   for (const kernels::DirectConvMicrokernel* uk : kernels::supported_direct_conv_microkernels()) {
