@@ -210,9 +210,10 @@ TEST(DepthwiseConv, ThreeByThreeMatchesNaiveOnRandomShapes) {
     std::mt19937 rng(19);
     auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
     for (int trial = 0; trial < 60; ++trial) {
-      // The first 8: stride 1 with one pixel of padding all round ("same", MobileNet's stride-1 layers).
-      const bool same = trial < 8;
-      const int64_t channels = pick(2, 5), multiplier = trial % 5 == 4 ? 2 : 1, s = same ? 1 : pick(1, 2);
+      // The first 8: stride 1 with one pixel of padding all round ("same", MobileNet's stride-1 layers); the next
+      // 8: stride 2 with one row of padding on top (its stride-2 layers).
+      const bool same = trial < 8, down = trial >= 8 && trial < 16;
+      const int64_t channels = pick(2, 5), multiplier = trial % 5 == 4 ? 2 : 1, s = same ? 1 : (down ? 2 : pick(1, 2));
       Layer l = random_layer(rng, 2, channels, channels * multiplier, channels, uint32_t(500 + trial));
       l.kernel = {3, 3};
       l.w_shape = {l.cout, 1, 3, 3};
@@ -220,6 +221,7 @@ TEST(DepthwiseConv, ThreeByThreeMatchesNaiveOnRandomShapes) {
       l.strides = {s, s};
       l.dilations = {1, 1};
       l.pads = same ? std::vector<int64_t>{1, 1, 1, 1} : std::vector<int64_t>{pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)};
+      if (down) l.pads[0] = 1;
       l.in = {pick(1, 20), pick(1, 70)};
       for (int a = 0; a < 2; ++a) l.in[size_t(a)] = std::max<int64_t>(l.in[size_t(a)], 3 - l.pads[size_t(a)] - l.pads[size_t(2 + a)]);
       l.x_shape = {l.batch, l.cin, l.in[0], l.in[1]};

@@ -98,6 +98,32 @@ void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, flo
       _mm512_mask_storeu_ps(y + (in_h - 1) * out_w + ow0, store, above);
       continue;
     }
+    if (S == 2 && pad_top == 1) {
+      // Stride 2, one row of padding on top (MobileNet's stride-2 layers): output row oh takes kernel rows 0, 1, 2
+      // from input rows 2oh - 1, 2oh, 2oh + 1; each odd input row is loaded once for the two output rows it feeds.
+      __m512 carry = _mm512_setzero_ps();  // kernel row 0 of output row oh, from input row 2oh - 1
+      bool carried = false;
+      for (int64_t o = 0; o < out_h; ++o) {
+        __m512 acc = carry;
+        bool started = carried;
+        carried = false;
+        __m512 v[3];
+        if (2 * o < in_h) {
+          load_taps<S>(x + 2 * o * in_w, t, even, v);
+          acc = kernel_row(wk + 3, v, acc, !started);
+          started = true;
+        }
+        if (2 * o + 1 < in_h) {
+          load_taps<S>(x + (2 * o + 1) * in_w, t, even, v);
+          acc = kernel_row(wk + 6, v, acc, !started);
+          started = true;
+          carry = kernel_row(wk, v, _mm512_setzero_ps(), true);
+          carried = true;
+        }
+        _mm512_mask_storeu_ps(y + o * out_w + ow0, store, started ? acc : _mm512_setzero_ps());
+      }
+      continue;
+    }
     // acc[k]: output row oh + k, k < 3; started[k]: it has a product yet.
     __m512 acc[3] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     bool started[3] = {false, false, false};
