@@ -105,6 +105,36 @@ TEST(GlobalPool, AverageAndMaxOverAllSpatialAxes) {
   expect_near_all(run_op(make_node("GlobalMaxPool"), {x3}), {1, 1, 1, 1, 1}, {10});
 }
 
+// Planes of 1-100 values (the kernel takes them 8 at a time in interleaved partial results, then the tail):
+// the maximum exactly, the mean within float rounding of the mean in double.
+TEST(GlobalPool, RandomPlaneSizesMatchASimpleLoop) {
+  std::mt19937 rng(41);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t planes = 3, h = std::uniform_int_distribution<int64_t>(1, 10)(rng),
+                  w = std::uniform_int_distribution<int64_t>(1, 10)(rng);
+    const auto x = random_floats(size_t(planes * h * w), uint32_t(60 + trial));
+    std::vector<float> mean(static_cast<size_t>(planes)), best(static_cast<size_t>(planes));
+    for (int64_t p = 0; p < planes; ++p) {
+      double sum = 0;
+      float m = -FLT_MAX;
+      for (int64_t i = 0; i < h * w; ++i) {
+        sum += x[size_t(p * h * w + i)];
+        m = std::max(m, x[size_t(p * h * w + i)]);
+      }
+      mean[size_t(p)] = float(sum / double(h * w));
+      best[size_t(p)] = m;
+    }
+    const auto in = OpInput::runtime({1, planes, h, w}, x);
+    const auto avg = run_op(make_node("GlobalAveragePool"), {in});
+    const auto max = run_op(make_node("GlobalMaxPool"), {in});
+    ASSERT_TRUE(avg.status.is_ok() && max.status.is_ok());
+    for (int64_t p = 0; p < planes; ++p) {
+      EXPECT_NEAR(avg.outputs[0].data[size_t(p)], mean[size_t(p)], 2 * FLT_EPSILON) << h << "x" << w;
+      EXPECT_EQ(max.outputs[0].data[size_t(p)], best[size_t(p)]) << h << "x" << w;
+    }
+  }
+}
+
 // Tap-by-tap oracle: output size per the spec (ceil_mode drops a last window starting in the end padding).
 struct PoolCase {
   std::vector<int64_t> in, kernel, strides, dilations, pads;

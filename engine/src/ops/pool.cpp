@@ -329,14 +329,29 @@ void GlobalPoolKernel::run(const RunContext& ctx) const {
   for (int64_t p = 0; p < planes_; ++p) {
     if (ctx.cancelled()) return;
     const float* xp = x + p * plane_size_;
+    // Eight interleaved partial results, combined at the end: one chain of dependent additions (or maxima) per
+    // plane left MobileNet's 64 planes of 72 pixels waiting 4 cycles per pixel.
+    constexpr int64_t kParts = 8;
+    const int64_t whole = plane_size_ / kParts * kParts;
     if (kind_ == PoolKind::kMax) {
+      float part[kParts];
+      for (float& v : part) v = std::numeric_limits<float>::lowest();
+      for (int64_t i = 0; i < whole; i += kParts) {
+        for (int64_t k = 0; k < kParts; ++k) part[k] = xp[i + k] > part[k] ? xp[i + k] : part[k];
+      }
       float best = std::numeric_limits<float>::lowest();
-      for (int64_t i = 0; i < plane_size_; ++i) best = xp[i] > best ? xp[i] : best;
+      for (const float v : part) best = v > best ? v : best;
+      for (int64_t i = whole; i < plane_size_; ++i) best = xp[i] > best ? xp[i] : best;
       y[p] = best;
     } else {
       // Double accumulation: a 512 x 512 plane summed in float would lose about 2^-6 relative.
+      double part[kParts] = {};
+      for (int64_t i = 0; i < whole; i += kParts) {
+        for (int64_t k = 0; k < kParts; ++k) part[k] += double(xp[i + k]);
+      }
       double sum = 0.0;
-      for (int64_t i = 0; i < plane_size_; ++i) sum += double(xp[i]);
+      for (const double v : part) sum += v;
+      for (int64_t i = whole; i < plane_size_; ++i) sum += double(xp[i]);
       y[p] = float(sum / double(plane_size_));
     }
   }
