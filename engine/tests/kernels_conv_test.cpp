@@ -283,6 +283,25 @@ TEST(Winograd, TransformsOfEveryIsaMatchTheTransformInDouble) {
   }
 }
 
+// `rows` (tile rows of row_stride floats, all `sentinel` before the transform wrote them) against scattering what
+// output wrote to y (output (r, c) of lane l at y[(r * tile + c) * 16 + l]) to rows[r * row_stride + tile * l + c]:
+// equal to the bit, and nothing written past the 16 tiles of each row.
+void expect_scattered(const std::vector<float>& y, const std::vector<float>& rows, int64_t tile, int64_t row_stride,
+                      float sentinel, const char* name) {
+  constexpr int64_t L = kernels::kWinogradLanes;
+  for (int64_t r = 0; r < tile; ++r) {
+    for (int64_t col = 0; col < row_stride; ++col) {
+      const float got = rows[size_t(r * row_stride + col)];
+      if (col < tile * L) {
+        const float want = y[size_t((r * tile + col % tile) * L + col / tile)];
+        ASSERT_EQ(std::memcmp(&got, &want, sizeof(float)), 0) << name << " output row " << r << " col " << col;
+      } else {
+        ASSERT_EQ(got, sentinel) << name << " wrote past its tiles in row " << r;
+      }
+    }
+  }
+}
+
 // The row variants (kernels/winograd_transforms.hpp) against gathering into the transform's layout and input, and
 // output and scattering: equal to the bit (a tile must not change with the tiles it shares a call with), and
 // output_rows writes its tile * 16 floats of each of its rows and nothing else. The patches end at the last float
@@ -320,17 +339,7 @@ TEST(Winograd, RowTransformsEqualGatherAndScatterToTheBit) {
         const float sentinel = -1234.5f;
         std::vector<float> rows(size_t(tile * row_stride), sentinel);
         t->output_rows(m.data(), m_stride, rows.data(), row_stride);
-        for (int64_t r = 0; r < tile; ++r) {
-          for (int64_t col = 0; col < row_stride; ++col) {
-            const float got = rows[size_t(r * row_stride + col)];
-            if (col < tile * L) {
-              const float want = y[size_t((r * tile + col % tile) * L + col / tile)];
-              ASSERT_EQ(std::memcmp(&got, &want, sizeof(float)), 0) << t->name << " output row " << r << " col " << col;
-            } else {
-              ASSERT_EQ(got, sentinel) << t->name << " wrote past its tiles in row " << r;
-            }
-          }
-        }
+        ASSERT_NO_FATAL_FAILURE(expect_scattered(y, rows, tile, row_stride, sentinel, t->name));
       }
     }
   }
@@ -405,17 +414,7 @@ TEST(Winograd, PaddedRowTransformsEqualGatherAndScatterToTheBit) {
         const float sentinel = -1234.5f;
         std::vector<float> rows(size_t(tile * row_stride), sentinel);
         t->scatter_rows(y.data(), rows.data(), row_stride);
-        for (int64_t r = 0; r < tile; ++r) {
-          for (int64_t col = 0; col < row_stride; ++col) {
-            const float got = rows[size_t(r * row_stride + col)];
-            if (col < tile * L) {
-              const float want = y[size_t((r * tile + col % tile) * L + col / tile)];
-              ASSERT_EQ(std::memcmp(&got, &want, sizeof(float)), 0) << t->name << " row " << r << " col " << col;
-            } else {
-              ASSERT_EQ(got, sentinel) << t->name << " wrote past its tiles in row " << r;
-            }
-          }
-        }
+        ASSERT_NO_FATAL_FAILURE(expect_scattered(y, rows, tile, row_stride, sentinel, t->name));
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "kernels/direct_conv.hpp"
+#include "kernels/x86/avx512_lanes.hpp"
 
 namespace cairn::kernels {
 namespace {
@@ -15,12 +16,7 @@ namespace {
 
 namespace {
 
-// Lanes [lo, hi) of 16, clamped.
-inline __mmask16 lane_range(int64_t lo, int64_t hi) {
-  lo = lo < 0 ? 0 : (lo > 16 ? 16 : lo);
-  hi = hi < lo ? lo : (hi > 16 ? 16 : hi);
-  return __mmask16(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
+using avx512::lane_range;
 
 // The three taps of one kernel row for 16 output pixels from [ow0, ow0 + 16) of one input row: v[kw] lane l holds
 // input column (ow0 + l) * s - pad + kw, zero outside the input (masked loads), for s = 1 or 2.
@@ -73,9 +69,8 @@ template <int S>
 void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, float* y) {
   const int64_t in_h = g.in[1], in_w = g.in[2], out_h = g.out[1], out_w = g.out[2];
   const int64_t pad_top = g.pad_begin[1];
-  alignas(64) int32_t even_lanes[16];
-  for (int l = 0; l < 16; ++l) even_lanes[l] = 2 * l;
-  const __m512i even = _mm512_load_si512(even_lanes);
+  constexpr avx512::LaneTable kEven = avx512::strided_lanes(2, 0);
+  const __m512i even = avx512::load(kEven);
   __m512 wk[9];
   for (int i = 0; i < 9; ++i) wk[i] = _mm512_set1_ps(w[i]);
   for (int64_t ow0 = 0; ow0 < out_w; ow0 += 16) {

@@ -39,18 +39,6 @@ inline void deinterleave2(const float* p, __m256 out[2]) {
   out[1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
 }
 
-// A strip of `rows` x `width` floats with only rows [row_begin, row_end) and columns [col_begin, col_end) read
-// from x, the rest zero, at row stride `width`.
-inline void copy_padded(const float* x, int64_t x_row_stride, int64_t row_begin, int64_t row_end, int64_t col_begin,
-                        int64_t col_end, int rows, int width, float* strip) {
-  for (int i = 0; i < rows; ++i) {
-    float* dst = strip + i * width;
-    for (int c = 0; c < width; ++c) dst[c] = 0.0f;
-    if (i < row_begin || i >= row_end) continue;
-    for (int64_t c = col_begin; c < col_end; ++c) dst[c] = x[i * x_row_stride + c];
-  }
-}
-
 // The 6 rows of 66 floats of 16 F(4x4) patches, the last row's last 2 floats not read past.
 void f4_gather_rows(const float* x, int64_t x_row_stride, float* d) {
   const __m256i first6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
@@ -84,6 +72,27 @@ void f2_gather_rows(const float* x, int64_t x_row_stride, float* d) {
   }
 }
 
+// Gathers the patches of a strip of Rows x Width floats at x into d (with `gather`, f4_gather_rows or
+// f2_gather_rows); a strip that crosses the image's edges (only rows [row_begin, row_end) and columns
+// [col_begin, col_end) are inside) is first copied into a zero-padded one.
+template <int Rows, int Width>
+void gather_strip(const float* x, int64_t x_row_stride, int64_t row_begin, int64_t row_end, int64_t col_begin,
+                  int64_t col_end, void (*gather)(const float*, int64_t, float*), float* d) {
+  col_end = std::min<int64_t>(col_end, Width);
+  if (row_begin == 0 && row_end >= Rows && col_begin == 0 && col_end == Width) {
+    gather(x, x_row_stride, d);
+    return;
+  }
+  float strip[Rows * Width];
+  for (int i = 0; i < Rows; ++i) {
+    float* dst = strip + i * Width;
+    for (int c = 0; c < Width; ++c) dst[c] = 0.0f;
+    if (i < row_begin || i >= row_end) continue;
+    for (int64_t c = col_begin; c < col_end; ++c) dst[c] = x[i * x_row_stride + c];
+  }
+  gather(strip, Width, d);
+}
+
 }  // namespace
 
 void winograd_f32_f4x4_3x3_input__avx2_fma(const float* d, float* v, int64_t v_stride) { f4_input(d, v, long(v_stride)); }
@@ -95,15 +104,7 @@ void winograd_f32_f4x4_3x3_input_rows_padded__avx2_fma(const float* x, int64_t x
                                                        int64_t row_end, int64_t col_begin, int64_t col_end, float* v,
                                                        int64_t v_stride) {
   alignas(32) float d[36 * kL];
-  constexpr int kWidth = 66;
-  col_end = std::min<int64_t>(col_end, kWidth);
-  if (row_begin == 0 && row_end >= 6 && col_begin == 0 && col_end == kWidth) {
-    f4_gather_rows(x, x_row_stride, d);
-  } else {
-    float strip[6 * kWidth];
-    copy_padded(x, x_row_stride, row_begin, row_end, col_begin, col_end, 6, kWidth, strip);
-    f4_gather_rows(strip, kWidth, d);
-  }
+  gather_strip<6, 66>(x, x_row_stride, row_begin, row_end, col_begin, col_end, f4_gather_rows, d);
   f4_input(d, v, long(v_stride));
 }
 
@@ -132,15 +133,7 @@ void winograd_f32_f2x2_3x3_input_rows_padded__avx2_fma(const float* x, int64_t x
                                                        int64_t row_end, int64_t col_begin, int64_t col_end, float* v,
                                                        int64_t v_stride) {
   alignas(32) float d[16 * kL];
-  constexpr int kWidth = 34;
-  col_end = std::min<int64_t>(col_end, kWidth);
-  if (row_begin == 0 && row_end >= 4 && col_begin == 0 && col_end == kWidth) {
-    f2_gather_rows(x, x_row_stride, d);
-  } else {
-    float strip[4 * kWidth];
-    copy_padded(x, x_row_stride, row_begin, row_end, col_begin, col_end, 4, kWidth, strip);
-    f2_gather_rows(strip, kWidth, d);
-  }
+  gather_strip<4, 34>(x, x_row_stride, row_begin, row_end, col_begin, col_end, f2_gather_rows, d);
   f2_input(d, v, long(v_stride));
 }
 

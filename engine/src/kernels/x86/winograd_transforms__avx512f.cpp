@@ -16,18 +16,34 @@
 #include <algorithm>
 
 #include "kernels/winograd_transforms.hpp"
+#include "kernels/x86/avx512_lanes.hpp"
 
 namespace cairn::kernels {
 namespace {
 #include "kernels/winograd_transforms_impl.inc"
 
-// Permute indices: lane l takes element (step * l + offset) mod 32 of a pair of vectors (32 floats). Within a row
-// of 16 patches at `step` floats apart, lanes 0-7 (step 4) or 0-15 (step 2) come from one pair.
-inline __m512i strided_index(int step, int offset) {
-  alignas(64) int32_t idx[16];
-  for (int l = 0; l < 16; ++l) idx[l] = (step * l + offset) & 31;
-  return _mm512_load_si512(idx);
+using avx512::LaneTable;
+using avx512::strided_lanes;
+
+// Point j of the 16 patches of a row: every 4th (F(4x4)) or 2nd (F(2x2)) float from j.
+constexpr LaneTable kF4Points[4] = {strided_lanes(4, 0), strided_lanes(4, 1), strided_lanes(4, 2), strided_lanes(4, 3)};
+constexpr LaneTable kF2Points[2] = {strided_lanes(2, 0), strided_lanes(2, 1)};
+
+// scatter_rows: vector q of an F(4x4) output row takes columns 0, 1 of tiles 4q .. 4q + 3 from the pair (c0, c1)
+// and columns 2, 3 from (c2, c3) (blended); of an F(2x2) row, tiles 8q .. 8q + 7 from (c0, c1).
+constexpr LaneTable f4_scatter_lanes(int q) {
+  LaneTable t{};
+  for (int e = 0; e < 16; ++e) t.lane[e] = (4 * q + e / 4) + 16 * ((e % 4) & 1);
+  return t;
 }
+constexpr LaneTable f2_scatter_lanes(int q) {
+  LaneTable t{};
+  for (int e = 0; e < 16; ++e) t.lane[e] = (8 * q + e / 2) + 16 * (e % 2);
+  return t;
+}
+constexpr LaneTable kF4Scatter[4] = {f4_scatter_lanes(0), f4_scatter_lanes(1), f4_scatter_lanes(2),
+                                     f4_scatter_lanes(3)};
+constexpr LaneTable kF2Scatter[2] = {f2_scatter_lanes(0), f2_scatter_lanes(1)};
 
 // Lane l of the result = p[4 * l + j] for j < 4, given p[0 .. 63] as four vectors (lanes 0-7 from the first pair,
 // 8-15 from the second).
@@ -44,8 +60,7 @@ void winograd_f32_f2x2_3x3_output__avx512f(const float* m, int64_t m_stride, flo
 
 // Lanes of a load of 16 floats from strip column `offset` that lie in columns [col_begin, col_end).
 inline __mmask16 column_mask(int64_t offset, int64_t col_begin, int64_t col_end) {
-  const int64_t lo = std::clamp<int64_t>(col_begin - offset, 0, 16), hi = std::clamp<int64_t>(col_end - offset, lo, 16);
-  return __mmask16(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+  return avx512::lane_range(col_begin - offset, col_end - offset);
 }
 
 // The strip is 6 rows of 4 * 15 + 6 = 66 columns: [0, 64) in four loads for j = 0..3, and [4, 68) for j = 4, 5
@@ -56,7 +71,7 @@ void winograd_f32_f4x4_3x3_input_rows_padded__avx512f(const float* x, int64_t x_
                                                       int64_t v_stride) {
   alignas(64) float d[36 * kL];
   __m512i idx[4];
-  for (int j = 0; j < 4; ++j) idx[j] = strided_index(4, j);
+  for (int j = 0; j < 4; ++j) idx[j] = avx512::load(kF4Points[j]);
   col_end = std::min<int64_t>(col_end, 66);
   __mmask16 mask[8];
   for (int k = 0; k < 4; ++k) {
@@ -83,12 +98,8 @@ void winograd_f32_f4x4_3x3_input_rows_padded__avx512f(const float* x, int64_t x_
 // Output row r of the 16 tiles is 64 floats: float 4 * l + c is y[(r * 4 + c) * 16 + l]. Vector q of the row holds
 // tiles 4q .. 4q + 3: columns 0, 1 from the pair (c0, c1), columns 2, 3 from (c2, c3), blended.
 void winograd_f32_f4x4_3x3_scatter_rows__avx512f(const float* y, float* rows, int64_t row_stride) {
-  alignas(64) int32_t raw[4][16];
-  for (int q = 0; q < 4; ++q) {
-    for (int e = 0; e < 16; ++e) raw[q][e] = (4 * q + e / 4) + 16 * ((e % 4) & 1);
-  }
   __m512i idx[4];
-  for (int q = 0; q < 4; ++q) idx[q] = _mm512_load_si512(raw[q]);
+  for (int q = 0; q < 4; ++q) idx[q] = avx512::load(kF4Scatter[q]);
   for (int r = 0; r < 4; ++r) {
     const float* o = y + r * 4 * kL;
     const __m512 c0 = _mm512_loadu_ps(o), c1 = _mm512_loadu_ps(o + kL), c2 = _mm512_loadu_ps(o + 2 * kL),
@@ -107,7 +118,7 @@ void winograd_f32_f2x2_3x3_input_rows_padded__avx512f(const float* x, int64_t x_
                                                       int64_t v_stride) {
   alignas(64) float d[16 * kL];
   __m512i idx[2];
-  for (int j = 0; j < 2; ++j) idx[j] = strided_index(2, j);
+  for (int j = 0; j < 2; ++j) idx[j] = avx512::load(kF2Points[j]);
   col_end = std::min<int64_t>(col_end, 34);
   const __mmask16 m0 = column_mask(0, col_begin, col_end), m1 = column_mask(16, col_begin, col_end),
                   m2 = column_mask(2, col_begin, col_end), m3 = column_mask(18, col_begin, col_end);
@@ -127,11 +138,7 @@ void winograd_f32_f2x2_3x3_input_rows_padded__avx512f(const float* x, int64_t x_
 
 // Output row r is 32 floats: float 2 * l + c is y[(r * 2 + c) * 16 + l].
 void winograd_f32_f2x2_3x3_scatter_rows__avx512f(const float* y, float* rows, int64_t row_stride) {
-  alignas(64) int32_t raw[2][16];
-  for (int q = 0; q < 2; ++q) {
-    for (int e = 0; e < 16; ++e) raw[q][e] = (8 * q + e / 2) + 16 * (e % 2);
-  }
-  const __m512i idx0 = _mm512_load_si512(raw[0]), idx1 = _mm512_load_si512(raw[1]);
+  const __m512i idx0 = avx512::load(kF2Scatter[0]), idx1 = avx512::load(kF2Scatter[1]);
   for (int r = 0; r < 2; ++r) {
     const __m512 c0 = _mm512_loadu_ps(y + r * 2 * kL), c1 = _mm512_loadu_ps(y + r * 2 * kL + kL);
     float* row = rows + r * row_stride;
