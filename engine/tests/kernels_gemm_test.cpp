@@ -112,6 +112,79 @@ TEST(GemmMicrokernels, PackedProductMatchesDoubleOnRandomSizes) {
   }
 }
 
+// The epilogue (bias per row of C, then Relu, Clip or LeakyRelu: 1-Lipschitz, so the bound above plus one rounding
+// for the bias holds), through gemm_packed (the micro-kernels' epilogue forms on whole tiles, the macro-kernel's
+// pass on edge tiles, only on the last KC slab) and through gemm_unpacked_b (B read in place with a row stride; the
+// columns it leaves are left untouched).
+TEST(GemmMicrokernels, EpilogueAndUnpackedBMatchDoubleOnRandomSizes) {
+  std::mt19937 rng(23);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (const GemmMicrokernel* uk : supported_gemm_microkernels()) {
+    for (int trial = 0; trial < 60; ++trial) {
+      const int64_t m = trial < 4 ? uk->mr * (trial + 1) : pick(1, 3 * uk->mr + 5);
+      const int64_t n = trial < 4 ? uk->nr * (trial + 1) : pick(1, 3 * uk->nr + 7);
+      const int64_t k = trial % 7 == 0 ? pick(kGemmKC + 1, 2 * kGemmKC + 9) : pick(1, 40);
+      const bool accumulate = trial % 3 == 0;
+      Epilogue e;
+      e.kind = Epilogue::Kind(trial % 4);
+      e.lo = -0.3f;
+      e.hi = 0.4f;
+      e.alpha = 0.1f;
+      auto a = random_floats(size_t(m * k), rng);
+      const int64_t ldb = n + pick(0, 9);
+      auto b = random_floats(size_t(k * ldb), rng);
+      auto bias = random_floats(size_t(m), rng);
+      std::vector<float> packed_a(size_t(gemm_packed_a_floats(uk->mr, m, k)));
+      std::vector<float> packed_b(size_t(gemm_packed_b_floats(k, n)));
+      gemm_pack_a(uk->mr, m, k, MatrixView{a.data(), k, 1}, packed_a.data());
+      gemm_pack_b(k, n, MatrixView{b.data(), ldb, 1}, packed_b.data());
+      const int64_t ldc = n + 3;
+      std::vector<float> c(size_t(m * ldc), 0.25f);
+      gemm_packed(*uk, m, n, k, packed_a.data(), packed_b.data(), c.data(), ldc, accumulate, bias.data(), &e);
+      std::vector<float> unpacked(size_t(m * ldc), 0.25f);
+      const int64_t done =
+          gemm_unpacked_b(*uk, m, n, k, packed_a.data(), b.data(), ldb, unpacked.data(), ldc, bias.data(), e);
+      EXPECT_EQ(done, uk->full_tile_unpacked_b != nullptr ? n / uk->nr * uk->nr : 0) << uk->name;
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          const double initial = accumulate ? 0.25 : 0.0;
+          double sum = 0.0, magnitude = 0.0;
+          for (int64_t p = 0; p < k; ++p) {
+            const double prod = double(a[size_t(i * k + p)]) * double(b[size_t(p * ldb + j)]);
+            sum += prod;
+            magnitude += std::fabs(prod);
+          }
+          const double bias_i = double(bias[size_t(i)]);
+          auto finish = [&](double v) {
+            switch (e.kind) {
+              case Epilogue::Kind::kNone: return v;
+              case Epilogue::Kind::kRelu: return std::max(v, 0.0);
+              case Epilogue::Kind::kClamp: return std::clamp(v, double(e.lo), double(e.hi));
+              case Epilogue::Kind::kLeakyRelu: return v >= 0.0 ? v : double(e.alpha) * v;
+            }
+            return v;
+          };
+          const double tol = 2.0 * double(k + 2) * FLT_EPSILON * (magnitude + std::fabs(bias_i) + initial) +
+                             2.0 * FLT_EPSILON * std::fabs(sum + bias_i + initial);
+          ASSERT_NEAR(c[size_t(i * ldc + j)], finish(sum + initial + bias_i), tol)
+              << uk->name << " packed " << m << "x" << n << "x" << k << " at " << i << "," << j;
+          if (j < done) {
+            ASSERT_NEAR(unpacked[size_t(i * ldc + j)], finish(sum + bias_i), tol)
+                << uk->name << " unpacked " << m << "x" << n << "x" << k << " at " << i << "," << j;
+          } else {
+            ASSERT_EQ(unpacked[size_t(i * ldc + j)], 0.25f) << uk->name << " unpacked wrote past its columns";
+          }
+        }
+        for (int64_t j = n; j < ldc; ++j) {
+          ASSERT_EQ(c[size_t(i * ldc + j)], 0.25f) << uk->name << " wrote past n";
+          ASSERT_EQ(unpacked[size_t(i * ldc + j)], 0.25f) << uk->name << " unpacked wrote past n";
+        }
+      }
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
 TEST(GemmMicrokernels, StridedGemmMatchesDoubleAcrossBlocks) {
   std::mt19937 rng(12);
   const int64_t sizes[][3] = {{1, 1, 1}, {129, 33, 300}, {7, 513, 20}, {130, 530, 9}, {64, 1, 64}, {13, 47, 257}};

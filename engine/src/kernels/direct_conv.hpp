@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "kernels/epilogue.hpp"
+
 namespace cairn::kernels {
 
 // A convolution window in the canonical 3-D form of ops/conv_geometry.hpp: index 0 is depth, 1 height, 2 width.
@@ -18,14 +20,19 @@ struct ConvWindow {
 };
 
 // Depthwise: y (one output plane, out[0] x out[1] x out[2]) = x (one input plane) correlated with w (one filter,
-// kernel[0] x kernel[1] x kernel[2]); no bias. Each output row is accumulated tap by tap, vectorized over the
-// row's pixels; the order of the taps is fixed, so the result does not depend on who computes which plane.
-using DepthwiseConvFn = void (*)(const ConvWindow& g, const float* x, const float* w, float* y);
+// kernel[0] x kernel[1] x kernel[2]), then `bias` and the epilogue's activation added to each output before it is
+// stored. Each output row is accumulated tap by tap, vectorized over the row's pixels; the order of the taps is
+// fixed, so the result does not depend on who computes which plane.
+using DepthwiseConvFn = void (*)(const ConvWindow& g, const float* x, const float* w, float bias,
+                                 const Epilogue& epilogue, float* y);
 
-void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float* w, float* y);
+void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float* w, float bias,
+                                const Epilogue& epilogue, float* y);
 #if defined(__x86_64__)
-void depthwise_conv_f32__avx2_fma(const ConvWindow& g, const float* x, const float* w, float* y);
-void depthwise_conv_f32__avx512f(const ConvWindow& g, const float* x, const float* w, float* y);
+void depthwise_conv_f32__avx2_fma(const ConvWindow& g, const float* x, const float* w, float bias,
+                                  const Epilogue& epilogue, float* y);
+void depthwise_conv_f32__avx512f(const ConvWindow& g, const float* x, const float* w, float bias,
+                                 const Epilogue& epilogue, float* y);
 #endif
 
 // The row-buffer convolution's micro-kernel: an mr x nr tile of outputs (output channels x output pixels),
@@ -75,6 +82,8 @@ void conv_channels_f32_16x6__avx2_fma(int64_t taps, const float* w, const int64_
                                       const float* const* pixels, float* y);
 void conv_channels_f32_48x8__avx512f(int64_t taps, const float* w, const int64_t* offsets,
                                      const float* const* pixels, float* y);
+void conv_channels_f32_16x12__avx512f(int64_t taps, const float* w, const int64_t* offsets,
+                                      const float* const* pixels, float* y);
 #endif
 
 }  // namespace cairn::kernels

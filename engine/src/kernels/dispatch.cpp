@@ -27,8 +27,12 @@ const ChannelConvMicrokernel kChannelConvAvx2_16x6{"conv_channels_f32_16x6__avx2
                                                   conv_channels_f32_16x6__avx2_fma};
 const ChannelConvMicrokernel kChannelConvAvx512_48x8{"conv_channels_f32_48x8__avx512f", 48, 8,
                                                     conv_channels_f32_48x8__avx512f};
-const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma};
-const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f};
+const ChannelConvMicrokernel kChannelConvAvx512_16x12{"conv_channels_f32_16x12__avx512f", 16, 12,
+                                                     conv_channels_f32_16x12__avx512f};
+const GemmMicrokernel kAvx2_6x16{"gemm_f32_6x16__avx2_fma", 6, 16, gemm_f32_6x16__avx2_fma,
+                                 gemm_f32_6x16__avx2_fma_epilogue, gemm_f32_6x16__avx2_fma_unpacked_b};
+const GemmMicrokernel kAvx512_8x32{"gemm_f32_8x32__avx512f", 8, 32, gemm_f32_8x32__avx512f,
+                                   gemm_f32_8x32__avx512f_epilogue, gemm_f32_8x32__avx512f_unpacked_b};
 const WinogradTransform kF4Avx2{"winograd_f32_f4x4_3x3__avx2_fma", 4, winograd_f32_f4x4_3x3_input__avx2_fma,
                                 winograd_f32_f4x4_3x3_output__avx2_fma, nullptr, nullptr,
                                 winograd_f32_f4x4_3x3_input_rows_padded__avx2_fma,
@@ -87,8 +91,9 @@ KernelSet choose_kernels() {
     set.depthwise = depthwise_conv_f32__avx512f;
     // The widest first: it wins ties.
     set.channel_conv[0] = &kChannelConvAvx512_48x8;
-    set.channel_conv[1] = &kChannelConvAvx2_24x4;
-    set.channel_conv[2] = &kChannelConvAvx2_16x6;
+    set.channel_conv[1] = &kChannelConvAvx512_16x12;
+    set.channel_conv[2] = &kChannelConvAvx2_24x4;
+    set.channel_conv[3] = &kChannelConvAvx2_16x6;
   } else if (cpu_has_avx2_fma()) {
     set.gemm = &kAvx2_6x16;
     set.isa = "avx2+fma";
@@ -165,7 +170,10 @@ std::vector<const ChannelConvMicrokernel*> supported_channel_conv_microkernels()
     list.push_back(&kChannelConvAvx2_24x4);
     list.push_back(&kChannelConvAvx2_16x6);
   }
-  if (cpu_has_avx512f()) list.push_back(&kChannelConvAvx512_48x8);
+  if (cpu_has_avx512f()) {
+    list.push_back(&kChannelConvAvx512_48x8);
+    list.push_back(&kChannelConvAvx512_16x12);
+  }
 #endif
   return list;
 }

@@ -25,7 +25,7 @@ struct KernelSet {
   DepthwiseConvFn depthwise = nullptr;
   // The row-buffer convolution's channel-vectorized tiles (null: none); it takes the one that wastes the least on
   // padding when that is less than its row tile wastes (ops/conv_direct.hpp).
-  const ChannelConvMicrokernel* channel_conv[3] = {nullptr, nullptr, nullptr};
+  const ChannelConvMicrokernel* channel_conv[4] = {nullptr, nullptr, nullptr, nullptr};
 };
 
 // A depthwise kernel with its name, for tests and benchmarks.

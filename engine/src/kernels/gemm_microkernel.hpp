@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "kernels/epilogue.hpp"
+
 namespace cairn::kernels {
 
 // Width of one packed-B panel (columns), shared by every micro-kernel, so that packing (Conv's im2col tiles,
@@ -15,16 +17,30 @@ namespace cairn::kernels {
 inline constexpr int64_t kGemmPanelWidth = 16;
 
 // C[mr x nr] (row stride ldc) = or += a[kc x mr] * b[kc x nr]: a is one packed-A panel (element (i, p) at
-// a[p * mr + i]); element (p, j) of b is at b[(j / 16) * b_panel_stride + p * 16 + j % 16]. No epilogue: the
-// operators add bias and activation when they store their outputs (ops/conv.cpp apply_bias_activation).
+// a[p * mr + i]); element (p, j) of b is at b[(j / 16) * b_panel_stride + p * 16 + j % 16].
 using GemmMicrokernelFn = void (*)(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
                                    int64_t ldc, bool accumulate);
+// The same with an epilogue on the way out: row i of the tile is stored as activation(sum (+ C) + bias[i])
+// (kernels/epilogue.hpp; bias holds mr values). The last K block of a convolution's GEMM takes it, so that its
+// outputs are written once.
+using GemmMicrokernelEpilogueFn = void (*)(int64_t kc, const float* a, const float* b, int64_t b_panel_stride,
+                                           float* c, int64_t ldc, bool accumulate, const float* bias,
+                                           const Epilogue& epilogue);
+
+// The epilogue form over the whole depth with B read in place instead of packed: element (p, j) of b at
+// b[p * ldb + j], j < nr (a 1x1 convolution's input planes, ldb apart).
+using GemmMicrokernelUnpackedFn = void (*)(int64_t k, const float* a, const float* b, int64_t ldb, float* c,
+                                           int64_t ldc, const float* bias, const Epilogue& epilogue);
 
 struct GemmMicrokernel {
   const char* name;  // gemm_f32_<mr>x<nr>__<isa>
   int64_t mr;
   int64_t nr;  // a multiple of kGemmPanelWidth (at most two panels) or a divisor of it
   GemmMicrokernelFn full_tile;
+  // Optional (the x86 kernels have them); without the first the macro-kernel applies the epilogue to the tile
+  // after it, without the second B is packed.
+  GemmMicrokernelEpilogueFn full_tile_epilogue = nullptr;
+  GemmMicrokernelUnpackedFn full_tile_unpacked_b = nullptr;
 };
 
 void gemm_f32_4x16__scalar(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
@@ -32,8 +48,16 @@ void gemm_f32_4x16__scalar(int64_t kc, const float* a, const float* b, int64_t b
 #if defined(__x86_64__)
 void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
                              int64_t ldc, bool accumulate);
+void gemm_f32_6x16__avx2_fma_epilogue(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
+                                      int64_t ldc, bool accumulate, const float* bias, const Epilogue& epilogue);
+void gemm_f32_6x16__avx2_fma_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                                        const float* bias, const Epilogue& epilogue);
 void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
                             int64_t ldc, bool accumulate);
+void gemm_f32_8x32__avx512f_epilogue(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
+                                     int64_t ldc, bool accumulate, const float* bias, const Epilogue& epilogue);
+void gemm_f32_8x32__avx512f_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                                       const float* bias, const Epilogue& epilogue);
 #endif
 #if defined(__aarch64__)
 void gemm_f32_6x16__aarch64_neonfma(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,

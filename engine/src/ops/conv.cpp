@@ -69,6 +69,30 @@ void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivatio
   }
 }
 
+kernels::Epilogue kernel_epilogue(const FusedActivation& activation) {
+  using Kind = FusedActivation::Kind;
+  kernels::Epilogue e;
+  switch (activation.kind) {
+    case Kind::kRelu:
+      e.kind = kernels::Epilogue::Kind::kRelu;
+      break;
+    case Kind::kLeakyRelu:
+      e.kind = kernels::Epilogue::Kind::kLeakyRelu;
+      e.alpha = activation.alpha;
+      break;
+    case Kind::kClip:
+      e.kind = kernels::Epilogue::Kind::kClamp;
+      e.lo = activation.alpha;
+      e.hi = activation.beta;
+      break;
+    case Kind::kNone:
+    case Kind::kSigmoid:
+    case Kind::kTanh:
+      break;
+  }
+  return e;
+}
+
 void parallel_units(const RunContext& ctx, int threads, int64_t count, double flops_per_unit,
                     const std::function<void(int slot, int64_t begin, int64_t end)>& body) {
   const int pool_threads = ctx.pool != nullptr ? ctx.pool->size() : 1;
@@ -441,6 +465,8 @@ void ConvKernel::run(const RunContext& ctx) const {
   // A unit is one tile of output pixels of one group of one image.
   const int64_t units = batch_ * group_ * tiles_per_plane_;
   const double flops_per_unit = flops_ / double(std::max<int64_t>(units, 1));
+  const kernels::Epilogue epilogue = kernel_epilogue(activation_);
+  const bool leaves = leaves_activation(activation_);
   parallel_units(ctx, threads_, units, flops_per_unit, [&](int slot, int64_t begin, int64_t end) {
     float* tile = ctx.scratch + size_t(slot) * slot_floats_;
     for (int64_t u = begin; u < end; ++u) {
@@ -452,15 +478,23 @@ void ConvKernel::run(const RunContext& ctx) const {
       const float* xg = x + (n * in_channels_ + g * cin_g_) * in_size;
       float* yg = y + (n * out_channels_ + g * cout_g_) * out_size;
       const int64_t columns = std::min(tile_columns_, out_size - n0);
+      const float* bias_g = bias != nullptr ? bias + g * cout_g_ : nullptr;
+      int64_t done = 0;  // columns computed from the input in place
       if (pointwise_) {
-        kernels::gemm_pack_b(k_, columns, kernels::MatrixView{xg + n0, in_size, 1}, tile);
+        done = kernels::gemm_unpacked_b(*gemm_, cout_g_, columns, k_, a, xg + n0, in_size, yg + n0, out_size, bias_g,
+                                        epilogue);
+        if (done < columns) {
+          kernels::gemm_pack_b(k_, columns - done, kernels::MatrixView{xg + n0 + done, in_size, 1}, tile);
+        }
       } else {
         im2col_tile_packed(geometry_, xg, cin_g_, n0, columns, tile);
       }
-      kernels::gemm_packed(*gemm_, cout_g_, columns, k_, a, tile, yg + n0, out_size, /*accumulate=*/false);
-      for (int64_t m = 0; m < cout_g_; ++m) {
-        const float b = bias != nullptr ? bias[g * cout_g_ + m] : 0.0f;
-        apply_bias_activation(yg + m * out_size + n0, columns, b, activation_);
+      if (done < columns) {
+        kernels::gemm_packed(*gemm_, cout_g_, columns - done, k_, a, tile, yg + n0 + done, out_size,
+                             /*accumulate=*/false, bias_g, &epilogue);
+      }
+      if (leaves) {
+        for (int64_t m = 0; m < cout_g_; ++m) apply_bias_activation(yg + m * out_size + n0, columns, 0.0f, activation_);
       }
     }
   });

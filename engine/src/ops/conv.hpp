@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "graph/graph.hpp"
+#include "kernels/epilogue.hpp"
 #include "ops/conv_geometry.hpp"
 
 namespace cairn {
@@ -14,6 +15,13 @@ class RunContext;
 
 // y[i] = act(y[i] + bias) for i < n, with the switch on the activation outside the loop.
 void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivation& activation);
+
+// The part of `activation` that kernels apply in their epilogue (kernels/epilogue.hpp): all of it except Sigmoid and
+// Tanh, which become kNone there and are left to apply_bias_activation with a zero bias (see leaves_activation).
+kernels::Epilogue kernel_epilogue(const FusedActivation& activation);
+inline bool leaves_activation(const FusedActivation& activation) {
+  return activation.kind == FusedActivation::Kind::kSigmoid || activation.kind == FusedActivation::Kind::kTanh;
+}
 
 // Runs body(slot, begin, end) over the work units [0, count) (tiles of output pixels, usually), split over the
 // run's thread pool in waves: each wave gives every thread one contiguous range, and `slot` (< threads) names

@@ -39,35 +39,67 @@ void DepthwiseConv::run(const RunContext& ctx, const float* x, const float* w, f
   const int64_t multiplier = out_channels_ / channels_;
   const int64_t units = batch_ * out_channels_;  // one output plane each
   const double flops_per_unit = 2.0 * double(out_size) * double(kernel_size);
+  const kernels::Epilogue epilogue = kernel_epilogue(activation);
+  const bool leaves = leaves_activation(activation);
   parallel_units(ctx, threads_, units, flops_per_unit, [&](int, int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {
       const int64_t n = u / out_channels_;
       const int64_t m = u % out_channels_;
       float* yp = y + u * out_size;
-      kernel_(window_, x + (n * channels_ + m / multiplier) * in_size, w + m * kernel_size, yp);
-      apply_bias_activation(yp, out_size, bias != nullptr ? bias[m] : 0.0f, activation);
+      kernel_(window_, x + (n * channels_ + m / multiplier) * in_size, w + m * kernel_size,
+              bias != nullptr ? bias[m] : 0.0f, epilogue, yp);
+      if (leaves) apply_bias_activation(yp, out_size, 0.0f, activation);
     }
   });
 }
 
 namespace {
 
-// y[c * plane_stride + p] = tile[p * block + c] for c < channels, p < pixels: a channel tile (pixel-major, `block`
-// channels per pixel) into the output planes. On x86 with AVX2, 8 x 8 blocks transposed in registers; the scalar
-// loop read every value `block` floats after the last, a sixth of ResNet's and MobileNet's stems.
-// Channels below `done_channels` have their first `done_pixels` pixels stored already.
-void tile_to_planes_scalar(const float* tile, int64_t block, int64_t channels, int64_t pixels, float* y,
-                           int64_t plane_stride, int64_t done_channels = 0, int64_t done_pixels = 0) {
+using kernels::Epilogue;
+#include "kernels/epilogue_impl.inc"
+
+// y[c * plane_stride + p] = activation(tile[p * block + c] + bias[c]) for c < channels, p < pixels (bias null: 0):
+// a channel tile (pixel-major, `block` channels per pixel) into the output planes, with the epilogue on the way. On
+// x86 with AVX2, 8 x 8 blocks transposed in registers; the scalar loop read every value `block` floats after the
+// last, a sixth of ResNet's and MobileNet's stems. Channels below `done_channels` have their first `done_pixels`
+// pixels stored already.
+void tile_to_planes_scalar(const float* tile, int64_t block, int64_t channels, int64_t pixels, const float* bias,
+                           const kernels::Epilogue& e, float* y, int64_t plane_stride, int64_t done_channels = 0,
+                           int64_t done_pixels = 0) {
   for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t p = c < done_channels ? done_pixels : 0; p < pixels; ++p) y[c * plane_stride + p] = tile[p * block + c];
+    const float b = bias != nullptr ? bias[c] : 0.0f;
+    for (int64_t p = c < done_channels ? done_pixels : 0; p < pixels; ++p) {
+      y[c * plane_stride + p] = apply_epilogue(e, b, tile[p * block + c]);
+    }
   }
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) void tile_to_planes_avx2(const float* tile, int64_t block, int64_t channels,
-                                                          int64_t pixels, float* y, int64_t plane_stride) {
+// activation(v + bias) as kernels/x86/epilogue_x86.hpp computes it, for this baseline unit's AVX2 function.
+__attribute__((target("avx2,fma"))) inline __m256 epilogue_ymm(__m256 v, __m256 bias, const kernels::Epilogue& e) {
+  v = _mm256_add_ps(v, bias);
+  const __m256 zero = _mm256_setzero_ps();
+  switch (e.kind) {
+    case kernels::Epilogue::Kind::kNone:
+      return v;
+    case kernels::Epilogue::Kind::kRelu:
+      return _mm256_max_ps(v, zero);
+    case kernels::Epilogue::Kind::kClamp:
+      return _mm256_min_ps(_mm256_set1_ps(e.hi), _mm256_max_ps(_mm256_set1_ps(e.lo), v));
+    case kernels::Epilogue::Kind::kLeakyRelu:
+      return _mm256_fmadd_ps(_mm256_set1_ps(e.alpha), _mm256_min_ps(zero, v), _mm256_max_ps(zero, v));
+  }
+  return v;
+}
+
+__attribute__((target("avx2,fma"))) void tile_to_planes_avx2(const float* tile, int64_t block, int64_t channels,
+                                                              int64_t pixels, const float* bias,
+                                                              const kernels::Epilogue& e, float* y,
+                                                              int64_t plane_stride) {
   const int64_t whole_c = channels & ~int64_t{7}, whole_p = pixels & ~int64_t{7};
   for (int64_t c = 0; c < whole_c; c += 8) {
+    __m256 b[8];
+    for (int i = 0; i < 8; ++i) b[i] = _mm256_set1_ps(bias != nullptr ? bias[c + i] : 0.0f);
     for (int64_t p = 0; p < whole_p; p += 8) {
       __m256 r[8];
       for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(tile + (p + i) * block + c);
@@ -80,32 +112,29 @@ __attribute__((target("avx2"))) void tile_to_planes_avx2(const float* tile, int6
       const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
       const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
       // Row j of the result: channel c + j of pixels p .. p + 7.
+      const __m256 rows[8] = {_mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                              _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                              _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                              _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31)};
       float* out = y + c * plane_stride + p;
-      _mm256_storeu_ps(out, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(out + plane_stride, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(out + 2 * plane_stride, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(out + 3 * plane_stride, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(out + 4 * plane_stride, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(out + 5 * plane_stride, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(out + 6 * plane_stride, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(out + 7 * plane_stride, _mm256_permute2f128_ps(u3, u7, 0x31));
+      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(out + j * plane_stride, epilogue_ymm(rows[j], b[j], e));
     }
   }
   // The pixels past the last 8 of the first whole_c channels, and every pixel of the rest.
-  tile_to_planes_scalar(tile, block, channels, pixels, y, plane_stride, whole_c, whole_p);
+  tile_to_planes_scalar(tile, block, channels, pixels, bias, e, y, plane_stride, whole_c, whole_p);
 }
 #endif
 
-void tile_to_planes(const float* tile, int64_t block, int64_t channels, int64_t pixels, float* y,
-                    int64_t plane_stride) {
+void tile_to_planes(const float* tile, int64_t block, int64_t channels, int64_t pixels, const float* bias,
+                    const kernels::Epilogue& e, float* y, int64_t plane_stride) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (avx2) {
-    tile_to_planes_avx2(tile, block, channels, pixels, y, plane_stride);
+    tile_to_planes_avx2(tile, block, channels, pixels, bias, e, y, plane_stride);
     return;
   }
 #endif
-  tile_to_planes_scalar(tile, block, channels, pixels, y, plane_stride);
+  tile_to_planes_scalar(tile, block, channels, pixels, bias, e, y, plane_stride);
 }
 
 // Columns the micro-kernel may read past a phase's last output column: the widest tap shift, rounded so that
@@ -367,6 +396,8 @@ void RowBufferConv::run(const RunContext& ctx, const float* x, float* y, const f
   const int64_t out_size = g_.out_size();
   const int64_t out_w = g_.out[2];
   const int64_t block = channel_uk_ != nullptr ? channel_uk_->mc : uk_->mr;
+  const kernels::Epilogue epilogue = kernel_epilogue(activation);
+  const bool leaves = leaves_activation(activation);
   const int64_t units = batch_ * group_ * g_.out[0] * units_per_plane_;
   const double flops_per_unit =
       2.0 * double(cout_g_) * double(taps_) * double(rows_per_unit_) * double(out_w);
@@ -394,19 +425,22 @@ void RowBufferConv::run(const RunContext& ctx, const float* x, float* y, const f
         float* yu = y + (n * cout_ + gr * cout_g_) * out_size + (od * g_.out[1] + oh0) * out_w;
         for (int64_t c0 = 0; c0 < cout_g_; c0 += block) {
           tile_to_planes(tile + (c0 / block) * tile_pixels_ * block, block, std::min(block, cout_g_ - c0),
-                         rows_here * out_w, yu + c0 * out_size, out_size);
+                         rows_here * out_w, bias != nullptr ? bias + gr * cout_g_ + c0 : nullptr, epilogue,
+                         yu + c0 * out_size, out_size);
         }
+        if (!leaves) continue;
       }
       for (int64_t co = 0; co < cout_g_; ++co) {
         const int64_t m = gr * cout_g_ + co;
-        const float b = bias != nullptr ? bias[m] : 0.0f;
         float* ym = y + (n * cout_ + m) * out_size + (od * g_.out[1] + oh0) * out_w;
-        if (channel_uk_ == nullptr) {
-          for (int64_t rho = 0; rho < rows_here; ++rho) {
-            std::memcpy(ym + rho * out_w, tile + co * columns_ + rho * row_width_, size_t(out_w) * sizeof(float));
-          }
+        if (channel_uk_ != nullptr) {  // bias and the kernel's part of the activation applied already
+          apply_bias_activation(ym, rows_here * out_w, 0.0f, activation);
+          continue;
         }
-        apply_bias_activation(ym, rows_here * out_w, b, activation);
+        for (int64_t rho = 0; rho < rows_here; ++rho) {
+          std::memcpy(ym + rho * out_w, tile + co * columns_ + rho * row_width_, size_t(out_w) * sizeof(float));
+        }
+        apply_bias_activation(ym, rows_here * out_w, bias != nullptr ? bias[m] : 0.0f, activation);
       }
     }
   });

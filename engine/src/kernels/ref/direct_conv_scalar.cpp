@@ -4,11 +4,13 @@
 
 namespace cairn::kernels {
 namespace {
+#include "kernels/epilogue_impl.inc"
 #include "kernels/depthwise_impl.inc"
 }  // namespace
 
-void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float* w, float* y) {
-  depthwise_plane(g, x, w, y);
+void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float* w, float bias,
+                                const Epilogue& epilogue, float* y) {
+  depthwise_plane(g, x, w, bias, epilogue, y);
 }
 
 // 4 x 16 outputs in registers, as gemm_f32_4x16__scalar (kept out of line so that the accumulators stay local).

@@ -12,15 +12,34 @@ constexpr int NR = int(kGemmNR);
 
 const GemmMicrokernel kScalar{"gemm_f32_4x16__scalar", kGemmMR, kGemmNR, gemm_f32_4x16__scalar};
 
+#include "kernels/epilogue_impl.inc"
+
+// The epilogue of a GEMM: bias per row of C (null: none) and the activation.
+struct TileEpilogue {
+  const float* bias = nullptr;
+  const Epilogue* epilogue = nullptr;
+};
+
 // One mr x nr tile of C of which rows < rows and columns < cols are real: edge tiles go through a local tile.
 // A tile with at most one real B panel passes panel stride 0, so that a two-panel kernel reads that panel twice
 // instead of past the end of the packed buffer. A kernel narrower than a panel reads inside its panel (zero-padded
-// to 16 columns) whatever cols is.
+// to 16 columns) whatever cols is. `bias` (with an epilogue) points at the tile's first row's.
 void gemm_tile(const GemmMicrokernel& uk, int64_t kc, const float* a, const float* b, int64_t b_panel_stride,
-               float* c, int64_t ldc, int64_t rows, int64_t cols, bool accumulate) {
+               float* c, int64_t ldc, int64_t rows, int64_t cols, bool accumulate, const TileEpilogue& e) {
   if (cols <= NR) b_panel_stride = 0;
   if (rows == uk.mr && cols == uk.nr) {
+    if (e.epilogue == nullptr) {
+      uk.full_tile(kc, a, b, b_panel_stride, c, ldc, accumulate);
+      return;
+    }
+    alignas(64) float zeros[kGemmMaxMR] = {};
+    const float* bias = e.bias != nullptr ? e.bias : zeros;
+    if (uk.full_tile_epilogue != nullptr) {
+      uk.full_tile_epilogue(kc, a, b, b_panel_stride, c, ldc, accumulate, bias, *e.epilogue);
+      return;
+    }
     uk.full_tile(kc, a, b, b_panel_stride, c, ldc, accumulate);
+    for (int64_t i = 0; i < rows; ++i) apply_epilogue_row(*e.epilogue, bias[i], c + i * ldc, cols);
     return;
   }
   alignas(64) float tile[kGemmMaxMR * 2 * NR];
@@ -33,13 +52,15 @@ void gemm_tile(const GemmMicrokernel& uk, int64_t kc, const float* a, const floa
     } else {
       for (int64_t j = 0; j < cols; ++j) row[j] = t[j];
     }
+    if (e.epilogue != nullptr) apply_epilogue_row(*e.epilogue, e.bias != nullptr ? e.bias[i] : 0.0f, row, cols);
   }
 }
 
 // C[m x n] (+)= A * B for one KC slab: a_panels[p] at a + p * a_panel_stride, b_panels[q] at
 // b + q * b_panel_stride, each already offset to the slab's first k.
 void gemm_macro(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t kc, const float* a, int64_t a_panel_stride,
-                const float* b, int64_t b_panel_stride, float* c, int64_t ldc, bool accumulate) {
+                const float* b, int64_t b_panel_stride, float* c, int64_t ldc, bool accumulate,
+                const TileEpilogue& e = {}) {
   const int64_t mc = std::max<int64_t>(1, kGemmMC / uk.mr) * uk.mr;
   for (int64_t m0 = 0; m0 < m; m0 += mc) {
     const int64_t m1 = std::min(m, m0 + mc);
@@ -49,8 +70,9 @@ void gemm_macro(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t kc, con
       const int64_t cols = std::min<int64_t>(uk.nr, n - j0);
       for (int64_t i0 = m0; i0 < m1; i0 += uk.mr) {
         const int64_t rows = std::min<int64_t>(uk.mr, m1 - i0);
+        const TileEpilogue tile_e{e.bias != nullptr ? e.bias + i0 : nullptr, e.epilogue};
         gemm_tile(uk, kc, a + (i0 / uk.mr) * a_panel_stride, b_panel, b_panel_stride, c + i0 * ldc + j0, ldc, rows,
-                  cols, accumulate);
+                  cols, accumulate, tile_e);
       }
     }
   }
@@ -128,17 +150,46 @@ void gemm_pack_b(int64_t k, int64_t n, MatrixView b, float* packed) {
 }
 
 void gemm_packed(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, const float* packed_a,
-                 const float* packed_b, float* c, int64_t ldc, bool accumulate) {
+                 const float* packed_b, float* c, int64_t ldc, bool accumulate, const float* bias,
+                 const Epilogue* epilogue) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) zero_matrix(m, n, c, ldc);
+    if (epilogue != nullptr) {
+      for (int64_t i = 0; i < m; ++i) apply_epilogue_row(*epilogue, bias != nullptr ? bias[i] : 0.0f, c + i * ldc, n);
+    }
     return;
   }
   for (int64_t k0 = 0; k0 < k; k0 += kGemmKC) {
     const int64_t kc = std::min(kGemmKC, k - k0);
+    const bool last = k0 + kc >= k;
     gemm_macro(uk, m, n, kc, packed_a + k0 * uk.mr, k * uk.mr, packed_b + k0 * NR, k * NR, c, ldc,
-               accumulate || k0 > 0);
+               accumulate || k0 > 0, last ? TileEpilogue{bias, epilogue} : TileEpilogue{});
   }
+}
+
+int64_t gemm_unpacked_b(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, const float* packed_a,
+                        const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias,
+                        const Epilogue& epilogue) {
+  if (uk.full_tile_unpacked_b == nullptr || m <= 0 || k <= 0) return 0;
+  const int64_t columns = n / uk.nr * uk.nr;
+  alignas(64) float biases[kGemmMaxMR];
+  alignas(64) float tile[kGemmMaxMR * 2 * NR];
+  for (int64_t i0 = 0; i0 < m; i0 += uk.mr) {
+    const int64_t rows = std::min<int64_t>(uk.mr, m - i0);
+    for (int64_t i = 0; i < uk.mr; ++i) biases[i] = bias != nullptr && i < rows ? bias[i0 + i] : 0.0f;
+    const float* a = packed_a + (i0 / uk.mr) * k * uk.mr;
+    for (int64_t j0 = 0; j0 < columns; j0 += uk.nr) {
+      if (rows == uk.mr) {
+        uk.full_tile_unpacked_b(k, a, b + j0, ldb, c + i0 * ldc + j0, ldc, biases, epilogue);
+        continue;
+      }
+      // The last rows of C: A's panel is zero-padded, the tile's padding rows are dropped.
+      uk.full_tile_unpacked_b(k, a, b + j0, ldb, tile, uk.nr, biases, epilogue);
+      for (int64_t i = 0; i < rows; ++i) std::memcpy(c + (i0 + i) * ldc + j0, tile + i * uk.nr, size_t(uk.nr) * sizeof(float));
+    }
+  }
+  return columns;
 }
 
 void gemm(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, float* c,

@@ -54,9 +54,20 @@ void gemm_pack_a(int64_t mr, int64_t m, int64_t k, MatrixView a, float* packed);
 void gemm_pack_b(int64_t k, int64_t n, MatrixView b, float* packed);
 
 // C[m x n] (row stride ldc) = or += packed_a * packed_b with micro-kernel `uk`, A packed with uk.mr rows and both
-// packed with the same k as above. With k == 0, C is zeroed (or left as is when accumulating).
+// packed with the same k as above. With k == 0, C is zeroed (or left as is when accumulating). With an epilogue,
+// row i of C is stored as activation(C + bias[i]) (bias null: 0), by the micro-kernel's epilogue form where it has
+// one, else by a pass over each tile while it is in cache.
 void gemm_packed(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, const float* packed_a,
-                 const float* packed_b, float* c, int64_t ldc, bool accumulate);
+                 const float* packed_b, float* c, int64_t ldc, bool accumulate, const float* bias = nullptr,
+                 const Epilogue* epilogue = nullptr);
+
+// C[m x n] = activation(packed_a * B + bias) for the leading columns of B that fill whole tiles of the
+// micro-kernel's unpacked-B form, B read in place (k x n, row stride ldb, contiguous columns) over the whole depth:
+// a 1x1 convolution's input without packing it. Returns the number of columns done (0 without that form); the
+// caller packs the rest.
+int64_t gemm_unpacked_b(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, const float* packed_a,
+                        const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias,
+                        const Epilogue& epilogue);
 
 // Floats of workspace gemm needs for an m x n x k product with any micro-kernel: one packed KC x NC block of B
 // and one packed MC x KC block of A (under 170 K floats, 680 KiB).

@@ -10,11 +10,13 @@
 
 namespace cairn::kernels {
 namespace {
+#include "kernels/epilogue_impl.inc"
 #include "kernels/depthwise_impl.inc"
 }  // namespace
 
-void depthwise_conv_f32__avx2_fma(const ConvWindow& g, const float* x, const float* w, float* y) {
-  depthwise_plane(g, x, w, y);
+void depthwise_conv_f32__avx2_fma(const ConvWindow& g, const float* x, const float* w, float bias,
+                                  const Epilogue& epilogue, float* y) {
+  depthwise_plane(g, x, w, bias, epilogue, y);
 }
 
 void conv_f32_6x16__avx2_fma(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,

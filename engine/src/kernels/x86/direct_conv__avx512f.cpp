@@ -8,9 +8,11 @@
 
 #include "kernels/direct_conv.hpp"
 #include "kernels/x86/avx512_lanes.hpp"
+#include "kernels/x86/epilogue_x86.hpp"
 
 namespace cairn::kernels {
 namespace {
+#include "kernels/epilogue_impl.inc"
 #include "kernels/depthwise_impl.inc"
 }  // namespace
 
@@ -66,13 +68,16 @@ inline __m512 kernel_row(const __m512* w, const __m512 v[3], __m512 acc, bool fi
 // values: a skipped tap there is a zero product here, and x + 0 = x). 2.9 times faster than that loop on
 // MobileNet's 29 x 36 planes, whose short rows kept it in scalar edges and one dependent chain per vector.
 template <int S>
-void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, float* y) {
+void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, float bias, const Epilogue& epilogue,
+                        float* y) {
   const int64_t in_h = g.in[1], in_w = g.in[2], out_h = g.out[1], out_w = g.out[2];
   const int64_t pad_top = g.pad_begin[1];
   constexpr avx512::LaneTable kEven = avx512::strided_lanes(2, 0);
   const __m512i even = avx512::load(kEven);
   __m512 wk[9];
   for (int i = 0; i < 9; ++i) wk[i] = _mm512_set1_ps(w[i]);
+  const ZmmEpilogue finish(epilogue);
+  const __m512 b = _mm512_set1_ps(bias);
   for (int64_t ow0 = 0; ow0 < out_w; ow0 += 16) {
     const int64_t lanes = std::min<int64_t>(16, out_w - ow0);
     const TapColumns t = tap_columns(ow0, lanes, S, g.pad_begin[2], in_w);
@@ -86,11 +91,11 @@ void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, flo
         load_taps<S>(x + iy * in_w, t, even, v);
         const __m512 below = kernel_row(wk, v, _mm512_setzero_ps(), true);
         here = kernel_row(wk + 3, v, here, iy == 0);
-        if (iy >= 1) _mm512_mask_storeu_ps(y + (iy - 1) * out_w + ow0, store, kernel_row(wk + 6, v, above, false));
+        if (iy >= 1) _mm512_mask_storeu_ps(y + (iy - 1) * out_w + ow0, store, finish(kernel_row(wk + 6, v, above, false), b));
         above = here;
         here = below;
       }
-      _mm512_mask_storeu_ps(y + (in_h - 1) * out_w + ow0, store, above);
+      _mm512_mask_storeu_ps(y + (in_h - 1) * out_w + ow0, store, finish(above, b));
       continue;
     }
     if (S == 2 && pad_top == 1) {
@@ -115,7 +120,7 @@ void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, flo
           carry = kernel_row(wk, v, _mm512_setzero_ps(), true);
           carried = true;
         }
-        _mm512_mask_storeu_ps(y + o * out_w + ow0, store, started ? acc : _mm512_setzero_ps());
+        _mm512_mask_storeu_ps(y + o * out_w + ow0, store, finish(started ? acc : _mm512_setzero_ps(), b));
       }
       continue;
     }
@@ -140,7 +145,7 @@ void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, flo
       // Output row oh is complete once its last kernel row inside the input has been added (rows whose windows
       // lie wholly outside the input are zero).
       while (oh < out_h && std::min(oh * S - pad_top + 2, in_h - 1) <= iy) {
-        _mm512_mask_storeu_ps(y + oh * out_w + ow0, store, started[0] ? acc[0] : _mm512_setzero_ps());
+        _mm512_mask_storeu_ps(y + oh * out_w + ow0, store, finish(started[0] ? acc[0] : _mm512_setzero_ps(), b));
         acc[0] = acc[1];
         acc[1] = acc[2];
         acc[2] = _mm512_setzero_ps();
@@ -150,25 +155,26 @@ void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, flo
         ++oh;
       }
     }
-    for (; oh < out_h; ++oh) _mm512_mask_storeu_ps(y + oh * out_w + ow0, store, _mm512_setzero_ps());
+    for (; oh < out_h; ++oh) _mm512_mask_storeu_ps(y + oh * out_w + ow0, store, finish(_mm512_setzero_ps(), b));
   }
 }
 
 }  // namespace
 
-void depthwise_conv_f32__avx512f(const ConvWindow& g, const float* x, const float* w, float* y) {
+void depthwise_conv_f32__avx512f(const ConvWindow& g, const float* x, const float* w, float bias,
+                                 const Epilogue& epilogue, float* y) {
   const bool plane_3x3 = g.in[0] == 1 && g.out[0] == 1 && g.kernel[0] == 1 && g.kernel[1] == 3 &&
                          g.kernel[2] == 3 && g.dilation[1] == 1 && g.dilation[2] == 1 && g.stride[1] == g.stride[2] &&
                          g.pad_begin[1] >= 0 && g.pad_begin[2] >= 0;
   if (plane_3x3 && g.stride[2] == 1) {
-    depthwise_3x3_rows<1>(g, x, w, y);
+    depthwise_3x3_rows<1>(g, x, w, bias, epilogue, y);
     return;
   }
   if (plane_3x3 && g.stride[2] == 2) {
-    depthwise_3x3_rows<2>(g, x, w, y);
+    depthwise_3x3_rows<2>(g, x, w, bias, epilogue, y);
     return;
   }
-  depthwise_plane(g, x, w, y);
+  depthwise_plane(g, x, w, bias, epilogue, y);
 }
 
 void conv_f32_8x32__avx512f(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,
@@ -249,6 +255,71 @@ void conv_channels_f32_48x8__avx512f(int64_t taps, const float* w, const int64_t
 }
 #undef CAIRN_CHANNEL_ROW
 #undef CAIRN_CHANNEL_STORE
+
+// 16 output channels (one zmm) x 12 pixels, 12 accumulators; per tap one weight vector and twelve broadcasts, so
+// two loads per FMA pair, which the CPU issues at the FMA rate. For layers of 16-32 output channels (MobileNet's
+// and ResNet's stems), where the 48-channel tile computes a third or two thirds for nothing and the AVX2 tiles run
+// at half the width. Twelve pixel pointers do not fit in the general registers beside the loop's own: pixels
+// that lie side by side in one row of the buffer (all of a tile's, unless it crosses an output row) are read from
+// one pointer at constant displacements, the others in two halves of six.
+#define CAIRN_CHANNEL_PIXEL(i, address) c##i = _mm512_fmadd_ps(_mm512_set1_ps(address), w0, c##i)
+template <int N>
+inline void channels_16xn(int64_t taps, const float* w, const int64_t* offsets, const float* const* pixels,
+                          float* y) {
+  static_assert(N == 6 || N == 12);
+  __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  __m512 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+  const float* p0 = pixels[0];
+  if (N == 12) {
+    for (int64_t t = 0; t < taps; ++t) {
+      const float* q = p0 + offsets[t];
+      const __m512 w0 = _mm512_loadu_ps(w + 16 * t);
+      CAIRN_CHANNEL_PIXEL(0, q[0]);
+      CAIRN_CHANNEL_PIXEL(1, q[1]);
+      CAIRN_CHANNEL_PIXEL(2, q[2]);
+      CAIRN_CHANNEL_PIXEL(3, q[3]);
+      CAIRN_CHANNEL_PIXEL(4, q[4]);
+      CAIRN_CHANNEL_PIXEL(5, q[5]);
+      CAIRN_CHANNEL_PIXEL(6, q[6]);
+      CAIRN_CHANNEL_PIXEL(7, q[7]);
+      CAIRN_CHANNEL_PIXEL(8, q[8]);
+      CAIRN_CHANNEL_PIXEL(9, q[9]);
+      CAIRN_CHANNEL_PIXEL(10, q[10]);
+      CAIRN_CHANNEL_PIXEL(11, q[11]);
+    }
+  } else {
+    const float* p1 = pixels[1];
+    const float* p2 = pixels[2];
+    const float* p3 = pixels[3];
+    const float* p4 = pixels[4];
+    const float* p5 = pixels[5];
+    for (int64_t t = 0; t < taps; ++t) {
+      const int64_t o = offsets[t];
+      const __m512 w0 = _mm512_loadu_ps(w + 16 * t);
+      CAIRN_CHANNEL_PIXEL(0, p0[o]);
+      CAIRN_CHANNEL_PIXEL(1, p1[o]);
+      CAIRN_CHANNEL_PIXEL(2, p2[o]);
+      CAIRN_CHANNEL_PIXEL(3, p3[o]);
+      CAIRN_CHANNEL_PIXEL(4, p4[o]);
+      CAIRN_CHANNEL_PIXEL(5, p5[o]);
+    }
+  }
+  const __m512 c[12] = {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11};
+  for (int i = 0; i < N; ++i) _mm512_storeu_ps(y + 16 * i, c[i]);
+}
+
+void conv_channels_f32_16x12__avx512f(int64_t taps, const float* w, const int64_t* offsets,
+                                      const float* const* pixels, float* y) {
+  bool side_by_side = true;
+  for (int i = 1; i < 12; ++i) side_by_side = side_by_side && pixels[i] == pixels[0] + i;
+  if (side_by_side) {
+    channels_16xn<12>(taps, w, offsets, pixels, y);
+  } else {
+    channels_16xn<6>(taps, w, offsets, pixels, y);
+    channels_16xn<6>(taps, w, offsets, pixels + 6, y + 16 * 6);
+  }
+}
+#undef CAIRN_CHANNEL_PIXEL
 
 }  // namespace cairn::kernels
 #endif

@@ -4,11 +4,15 @@
 #include <immintrin.h>
 
 #include "kernels/gemm_microkernel.hpp"
+#include "kernels/x86/epilogue_x86.hpp"
 
 namespace cairn::kernels {
+namespace {
 
-void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t /*b_panel_stride*/, float* c,
-                             int64_t ldc, bool accumulate) {
+// B row p at b + p * ldb (16: packed).
+template <bool kEpilogue>
+inline void tile_6x16(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                      bool accumulate, const float* bias, const Epilogue* epilogue) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -38,9 +42,10 @@ void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t
     c50 = _mm256_fmadd_ps(ai, b0, c50);
     c51 = _mm256_fmadd_ps(ai, b1, c51);
     a += 6;
-    b += 16;
+    b += ldb;
   }
   const __m256 rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  const YmmEpilogue finish(kEpilogue ? *epilogue : Epilogue{});
   for (int i = 0; i < 6; ++i) {
     float* row = c + i * ldc;
     __m256 r0 = rows[i][0], r1 = rows[i][1];
@@ -48,9 +53,31 @@ void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t
       r0 = _mm256_add_ps(r0, _mm256_loadu_ps(row));
       r1 = _mm256_add_ps(r1, _mm256_loadu_ps(row + 8));
     }
+    if (kEpilogue) {
+      const __m256 bi = _mm256_set1_ps(bias[i]);
+      r0 = finish(r0, bi);
+      r1 = finish(r1, bi);
+    }
     _mm256_storeu_ps(row, r0);
     _mm256_storeu_ps(row + 8, r1);
   }
+}
+
+}  // namespace
+
+void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t /*b_panel_stride*/, float* c,
+                             int64_t ldc, bool accumulate) {
+  tile_6x16<false>(kc, a, b, 16, c, ldc, accumulate, nullptr, nullptr);
+}
+
+void gemm_f32_6x16__avx2_fma_epilogue(int64_t kc, const float* a, const float* b, int64_t /*b_panel_stride*/, float* c,
+                                      int64_t ldc, bool accumulate, const float* bias, const Epilogue& epilogue) {
+  tile_6x16<true>(kc, a, b, 16, c, ldc, accumulate, bias, &epilogue);
+}
+
+void gemm_f32_6x16__avx2_fma_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                                        const float* bias, const Epilogue& epilogue) {
+  tile_6x16<true>(k, a, b, ldb, c, ldc, /*accumulate=*/false, bias, &epilogue);
 }
 
 }  // namespace cairn::kernels

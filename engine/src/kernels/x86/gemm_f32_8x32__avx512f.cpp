@@ -4,19 +4,24 @@
 #include <immintrin.h>
 
 #include "kernels/gemm_microkernel.hpp"
+#include "kernels/x86/epilogue_x86.hpp"
 
 namespace cairn::kernels {
+namespace {
 
-void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
-                            int64_t ldc, bool accumulate) {
+// B row p at b + p * 16 (+ b_panel_stride for the second panel), or with kUnpacked at b + p * b_panel_stride.
+template <bool kEpilogue, bool kUnpacked = false>
+inline void tile_8x32(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c, int64_t ldc,
+                      bool accumulate, const float* bias, const Epilogue* epilogue) {
   __m512 acc[8][2];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  const float* b_second = b + b_panel_stride;
+  const float* b_second = kUnpacked ? b + 16 : b + b_panel_stride;
+  const int64_t ldb = kUnpacked ? b_panel_stride : 16;
 #pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p) {
-    const __m512 b0 = _mm512_loadu_ps(b + p * 16);
-    const __m512 b1 = _mm512_loadu_ps(b_second + p * 16);
+    const __m512 b0 = _mm512_loadu_ps(b + p * ldb);
+    const __m512 b1 = _mm512_loadu_ps(b_second + p * ldb);
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) {
       const __m512 ai = _mm512_set1_ps(a[i]);
@@ -25,6 +30,7 @@ void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t 
     }
     a += 8;
   }
+  const ZmmEpilogue finish(kEpilogue ? *epilogue : Epilogue{});
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) {
     float* row = c + i * ldc;
@@ -33,9 +39,31 @@ void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t 
       r0 = _mm512_add_ps(r0, _mm512_loadu_ps(row));
       r1 = _mm512_add_ps(r1, _mm512_loadu_ps(row + 16));
     }
+    if (kEpilogue) {
+      const __m512 bi = _mm512_set1_ps(bias[i]);
+      r0 = finish(r0, bi);
+      r1 = finish(r1, bi);
+    }
     _mm512_storeu_ps(row, r0);
     _mm512_storeu_ps(row + 16, r1);
   }
+}
+
+}  // namespace
+
+void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
+                            int64_t ldc, bool accumulate) {
+  tile_8x32<false>(kc, a, b, b_panel_stride, c, ldc, accumulate, nullptr, nullptr);
+}
+
+void gemm_f32_8x32__avx512f_epilogue(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
+                                     int64_t ldc, bool accumulate, const float* bias, const Epilogue& epilogue) {
+  tile_8x32<true>(kc, a, b, b_panel_stride, c, ldc, accumulate, bias, &epilogue);
+}
+
+void gemm_f32_8x32__avx512f_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                                       const float* bias, const Epilogue& epilogue) {
+  tile_8x32<true, true>(k, a, b, ldb, c, ldc, /*accumulate=*/false, bias, &epilogue);
 }
 
 }  // namespace cairn::kernels
