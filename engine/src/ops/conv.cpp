@@ -96,11 +96,11 @@ kernels::Epilogue kernel_epilogue(const FusedActivation& activation) {
 void parallel_units(const RunContext& ctx, int threads, int64_t count, double flops_per_unit,
                     const std::function<void(int slot, int64_t begin, int64_t end)>& body) {
   const int pool_threads = ctx.pool != nullptr ? ctx.pool->size() : 1;
-  // Up to 16 waves per operator: fine enough for progress and cancellation. Waking the pool costs tens of
-  // microseconds: below kMinParallelFlops the calling thread does everything (the depthwise and pointwise layers
-  // of a small network take 10-40 us each), and with threads a wave is at least kMinWaveFlops (about 0.3 ms of one
-  // core), so that a small layer is one dispatch and one barrier: with 4 MFLOP waves a small ResNet at 2 threads
-  // spent a quarter of its time in them (0.52 against 0.38 ms).
+  // Up to 16 waves per operator: fine enough for progress and cancellation. A dispatch costs about a microsecond
+  // (runtime/thread_pool.cpp), but a layer split between cores moves its input and output between their caches:
+  // below kMinParallelFlops the calling thread does everything (MobileNet's 5-15 us layers took 0.058 ms at 2
+  // threads this way, 0.10 ms split from 0.5 MFLOP), and with threads a wave is at least kMinWaveFlops (about
+  // 0.3 ms of one core), so that a small layer is one dispatch and one barrier.
   constexpr double kMinParallelFlops = 2e6;
   constexpr double kMinWaveFlops = 32e6;
   const double total_flops = double(count) * flops_per_unit;

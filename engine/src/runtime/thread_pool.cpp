@@ -82,10 +82,9 @@ int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurren
 
 namespace {
 
-// How long a thread polls before it sleeps on a condition variable: a worker, for the next job; the caller, for
-// the workers to finish. A network's parallel layers come tens of microseconds apart, and waking a sleeping thread
-// costs about as much (more in a virtual machine): polling first took a small ResNet at 2 threads from slower than
-// 1 thread to faster. Each poll yields, so a thread sharing its core with busy ones takes little from them.
+// How long a worker polls for the next job before it sleeps on a condition variable. A network's parallel layers
+// come tens of microseconds apart, and waking a sleeping thread costs about as much (more in a virtual machine).
+// Each poll yields, so a thread sharing its core with busy ones takes little from them.
 constexpr auto kPollTime = std::chrono::microseconds(200);
 
 template <typename Ready>
@@ -98,73 +97,94 @@ bool poll_until(Ready&& ready) {
   return true;
 }
 
+// state_ holds generation << 32 | the next item to claim; kWriting as the item means the caller is writing the
+// next job's description.
+constexpr uint64_t kIndexMask = 0xFFFFFFFFu;
+constexpr uint64_t kWriting = kIndexMask;
+uint32_t generation_of(uint64_t state) { return uint32_t(state >> 32); }
+
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(size_t(i)); });
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_seq_cst);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
+// Claims the items of the job published in state_ one at a time (compare-and-swap of generation and next item)
+// and runs them; returns when no item of that job is left to claim. The job's size and function are read after
+// the state they belong to (acquire) and before the exchange that claims an item: if the caller has moved on to
+// another job since, the state has changed (it marks kWriting before it rewrites them) and the exchange fails.
+void ThreadPool::run_items() {
+  uint64_t s = state_.load(std::memory_order_acquire);
+  while (true) {
+    const uint64_t index = s & kIndexMask;
+    if (index == kWriting) {  // the next job is being written: a few stores away
+      std::this_thread::yield();
+      s = state_.load(std::memory_order_acquire);
+      continue;
+    }
+    const size_t n = job_size_.load(std::memory_order_acquire);
+    const std::function<void(size_t)>* fn = job_.load(std::memory_order_acquire);
+    if (index >= n) return;
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    (*fn)(size_t(index));
+    pending_.fetch_sub(1, std::memory_order_release);
+    s = state_.load(std::memory_order_acquire);
+  }
+}
+
 void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
   if (n == 0) return;
-  if (workers_.empty() || n == 1) {
+  // One job at a time: a nested call (from inside fn) or a concurrent one runs on its own thread.
+  if (workers_.empty() || n == 1 || n >= kWriting || busy_.exchange(true, std::memory_order_acquire)) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  job_ = &fn;
-  job_size_ = n;
-  next_ = 0;
-  pending_ = n;
-  ++generation_;
-  wake_.notify_all();
-  // The caller takes items too.
-  while (next_ < job_size_) {
-    size_t i = next_++;
-    lock.unlock();
-    fn(i);
-    lock.lock();
-    if (--pending_ == 0) done_.notify_all();
+  // Every item of the last job was claimed (its state is generation << 32 | its size). Mark the new generation
+  // as being written, so that no thread still holding the old state can claim an item with the new size; then
+  // the job (release: whoever reads it also sees the mark); then publish it with item 0.
+  const uint64_t generation = uint64_t(generation_of(state_.load(std::memory_order_relaxed)) + 1u);
+  state_.store(generation << 32 | kWriting, std::memory_order_seq_cst);
+  pending_.store(n, std::memory_order_relaxed);
+  job_.store(&fn, std::memory_order_release);
+  job_size_.store(n, std::memory_order_release);
+  state_.store(generation << 32, std::memory_order_seq_cst);
+  // A worker that went to sleep counted itself before checking the state (seq_cst on both sides): either it sees
+  // the new generation, or this sees it sleeping and wakes it.
+  if (sleepers_.load(std::memory_order_seq_cst) != 0) {
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_all();
   }
-  if (pending_ != 0) {
-    lock.unlock();
-    poll_until([this] { return pending_.load(std::memory_order_acquire) == 0; });
-    lock.lock();
-  }
-  done_.wait(lock, [this] { return pending_ == 0; });
-  job_ = nullptr;
+  // The caller takes items too, and every item no worker has claimed yet.
+  run_items();
+  // Only items that workers are running are left: their threads are awake, so yield to them until they finish.
+  while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  busy_.store(false, std::memory_order_release);
 }
 
-void ThreadPool::worker_loop(size_t /*index*/) {
-  uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
-  const auto has_work = [&] { return stop_ || (generation_ != seen && job_ != nullptr && next_ < job_size_); };
+void ThreadPool::worker_loop() {
+  uint32_t seen = generation_of(state_.load(std::memory_order_acquire));  // jobs before this are not ours
   while (true) {
-    if (!has_work()) {
-      const uint64_t current = generation_;
-      lock.unlock();
-      poll_until([&] { return generation_.load(std::memory_order_acquire) != current; });
-      lock.lock();
+    const auto fresh = [&] {
+      return generation_of(state_.load(std::memory_order_seq_cst)) != seen || stop_.load(std::memory_order_seq_cst);
+    };
+    if (!poll_until(fresh)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      wake_.wait(lock, fresh);
+      sleepers_.fetch_sub(1, std::memory_order_relaxed);
     }
-    wake_.wait(lock, has_work);
-    if (stop_) return;
-    seen = generation_;
-    while (job_ != nullptr && next_ < job_size_) {
-      size_t i = next_++;
-      const auto* fn = job_;
-      lock.unlock();
-      (*fn)(i);
-      lock.lock();
-      if (--pending_ == 0) done_.notify_all();
-    }
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_of(state_.load(std::memory_order_acquire));
+    run_items();
   }
 }
 
