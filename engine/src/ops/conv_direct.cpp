@@ -137,33 +137,6 @@ void tile_to_planes(const float* tile, int64_t block, int64_t channels, int64_t 
   tile_to_planes_scalar(tile, block, channels, pixels, bias, e, y, plane_stride);
 }
 
-// dst[t] = src[2 t] for t < n: one stride phase of an input row. On x86 with AVX-512, 16 at a time from two
-// (masked) loads and one permute; GCC left the loop scalar, a quarter of MobileNet's stride-2 stem.
-void copy_even(const float* src, float* dst, int64_t n) {
-  for (int64_t t = 0; t < n; ++t) dst[t] = src[2 * t];
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx512f"))) void copy_even_avx512(const float* src, float* dst, int64_t n) {
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  int64_t t = 0;
-  // src[2t + 31] is never read: the second load stops at the last even float.
-  for (; t + 16 <= n; t += 16) {
-    const __m512 lo = _mm512_loadu_ps(src + 2 * t);
-    const __m512 hi = _mm512_maskz_loadu_ps(__mmask16(0x7FFF), src + 2 * t + 16);
-    _mm512_storeu_ps(dst + t, _mm512_permutex2var_ps(lo, even, hi));
-  }
-  if (t < n) {
-    const int64_t floats = 2 * (n - t) - 1;  // src[2t] .. src[2(n - 1)]
-    const __mmask16 lo_mask = __mmask16(floats >= 16 ? 0xFFFF : (1u << floats) - 1u);
-    const __mmask16 hi_mask = __mmask16(floats > 16 ? (1u << (floats - 16)) - 1u : 0u);
-    const __m512 lo = _mm512_maskz_loadu_ps(lo_mask, src + 2 * t);
-    const __m512 hi = _mm512_maskz_loadu_ps(hi_mask, src + 2 * t + 16);
-    _mm512_mask_storeu_ps(dst + t, __mmask16((1u << (n - t)) - 1u), _mm512_permutex2var_ps(lo, even, hi));
-  }
-}
-#endif
-
 // Columns the micro-kernel may read past a phase's last output column: the widest tap shift, rounded so that
 // every phase starts 64-byte aligned.
 int64_t phase_floats_for(int64_t columns, int64_t span) { return kernels::gemm_round_up(columns + span, 16); }
@@ -378,16 +351,7 @@ void RowBufferConv::fill_planes(const float* xg, int64_t od, int64_t oh0, float*
           if (s == 1) {
             for (int64_t t = t0; t < t1; ++t) dst[t] = src[t];
           } else if (s == 2) {
-#if defined(__x86_64__) && defined(__GNUC__)
-            static const bool avx512 = __builtin_cpu_supports("avx512f");
-            if (avx512) {
-              copy_even_avx512(src + 2 * t0, dst + t0, t1 - t0);
-            } else {
-              copy_even(src + 2 * t0, dst + t0, t1 - t0);
-            }
-#else
-            copy_even(src + 2 * t0, dst + t0, t1 - t0);
-#endif
+            for (int64_t t = t0; t < t1; ++t) dst[t] = src[2 * t];
           } else {
             for (int64_t t = t0; t < t1; ++t) dst[t] = src[t * s];
           }

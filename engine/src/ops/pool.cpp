@@ -3,6 +3,9 @@
 // output so the inner loop has no per-element test.
 #include <algorithm>
 #include <limits>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <memory>
 #include <vector>
 
@@ -141,6 +144,40 @@ bool max_row_window_rows(int rows_in_window, float* row, const float* const* row
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// One output row of a 3-wide max pool at stride 1 or 2 on AVX-512, 16 pixels at a time, edges included: each tap
+// is a masked load (columns outside the input read lowest()), at stride 2 two loads and a permute of their even
+// floats. The taps are taken in the order of the loops above (input row by row, column by column, from lowest()),
+// and max_ps(v, m) is v > m ? v : m, so the result is theirs to the bit, NaNs skipped alike. ResNet's 3x3/2 pool of
+// 34 x 31 maps, which the compiler left in 4-float vectors and scalar edges: 31 -> 18.5 us.
+__attribute__((target("avx512f"))) void max_row_3_avx512(float* row, const float* const* rows, int n, int64_t out_w,
+                                                          int64_t in_w, int64_t pad, int64_t s) {
+  const auto lanes = [](int64_t lo, int64_t hi) {  // lanes [lo, hi) of 16, clamped
+    lo = std::clamp<int64_t>(lo, 0, 16);
+    hi = std::clamp<int64_t>(hi, lo, 16);
+    return __mmask16(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+  };
+  const __m512 lowest = _mm512_set1_ps(std::numeric_limits<float>::lowest());
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  for (int64_t ow0 = 0; ow0 < out_w; ow0 += 16) {
+    __m512 m = lowest;
+    for (int r = 0; r < n; ++r) {
+      const float* x = rows[r] + pad;  // column 0
+      for (int64_t tw = 0; tw < 3; ++tw) {
+        const int64_t c = ow0 * s - pad + tw;  // input column of lane 0
+        __m512 v = _mm512_mask_loadu_ps(lowest, lanes(-c, in_w - c), x + c);
+        if (s == 2) {
+          const __m512 hi = _mm512_mask_loadu_ps(lowest, lanes(-c - 16, in_w - c - 16), x + c + 16);
+          v = _mm512_permutex2var_ps(v, even, hi);
+        }
+        m = _mm512_maskz_max_ps(__mmask16(0xFFFF), v, m);  // (_mm512_max_ps: a GCC 12 maybe-uninitialized warning)
+      }
+    }
+    _mm512_mask_storeu_ps(row + ow0, lanes(0, out_w - ow0), m);
+  }
+}
+#endif
+
 // 2-D pools with a 3x3 window, stride 1 or 2, no dilation (ResNet's): the interior of each output row in one pass
 // (max_row_window), the pixels at the edges tap by tap with bounds. False for other geometries, which
 // max_pool_rows takes (a U-Net's 2x2/2 pool was faster there: 2.3 against 4.0 ms at 512 x 512 x 32).
@@ -160,6 +197,13 @@ bool max_pool_windows(const SpatialGeometry& g, const float* __restrict xp, floa
     int n = 0;
     for (int64_t th = wh.first; th < wh.last; ++th) rows[n++] = xp + (wh.start + th) * in_w - pad;
     float* __restrict row = yp + oh * out_w;
+#if defined(__x86_64__) && defined(__GNUC__)
+    static const bool avx512 = __builtin_cpu_supports("avx512f");
+    if (avx512) {
+      max_row_3_avx512(row, rows, n, out_w, in_w, pad, s);
+      continue;
+    }
+#endif
     for (int64_t ow = 0; ow < out_w; ++ow) {
       if (ow == a) ow = b;
       if (ow >= out_w) break;
