@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "op_test_util.hpp"
 
 namespace cairn {
@@ -260,7 +261,12 @@ TEST(Pool, MatchesNaiveOnRandomShapes) {
 // 2-D max pools with a 3x3 window (ResNet's stem), which take a one-pass path per output row with the edges tap
 // by tap (ops/pool.cpp max_pool_windows): strides 1-3 per axis, pads 0-2 on each side, ceil mode, sizes 1-40 so
 // that rows have no interior, a short one, or a long one.
+// Each case with the kernel set chosen at load and with the portable one (on AVX-512 machines the first takes the
+// hand-written rows of pool.cpp, the second the compiled loops).
 TEST(Pool, MaxPool3x3MatchesNaiveOnRandomShapes) {
+  kernels::KernelSet portable = kernels::active_kernels();
+  portable.isa = "scalar";
+  const kernels::KernelSet* sets[2] = {nullptr, &portable};
   std::mt19937 rng(37);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
   int checked = 0;
@@ -284,12 +290,17 @@ TEST(Pool, MaxPool3x3MatchesNaiveOnRandomShapes) {
                                            {"strides", attr_ints(c.strides)},
                                            {"pads", attr_ints(c.pads)},
                                            {"ceil_mode", attr_int(c.ceil)}};
-    auto run = run_op(make_node("MaxPool", attrs), {OpInput::runtime(x_shape, x)});
     SCOPED_TRACE("x " + shape_to_string(x_shape) + " strides " + shape_to_string(c.strides) + " pads " +
                  shape_to_string(c.pads) + (c.ceil ? " ceil" : ""));
-    ASSERT_TRUE(run.status.is_ok()) << run.status.message();
-    ASSERT_EQ(run.outputs[0].shape, y_shape);
-    for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(run.outputs[0].data[i], expected[i]) << "at " << i;
+    for (const kernels::KernelSet* set : sets) {
+      kernels::override_active_kernels(set);
+      auto run = run_op(make_node("MaxPool", attrs), {OpInput::runtime(x_shape, x)});
+      kernels::override_active_kernels(nullptr);
+      SCOPED_TRACE(set == nullptr ? "kernels chosen at load" : "portable kernels");
+      ASSERT_TRUE(run.status.is_ok()) << run.status.message();
+      ASSERT_EQ(run.outputs[0].shape, y_shape);
+      for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(run.outputs[0].data[i], expected[i]) << "at " << i;
+    }
     ++checked;
   }
   EXPECT_EQ(checked, 120);

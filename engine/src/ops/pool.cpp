@@ -2,6 +2,7 @@
 // Pools are memory-bound and a small share of a CNN's time; the window bounds are clipped per axis once per
 // output so the inner loop has no per-element test.
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "ops/conv_geometry.hpp"
 #include "ops/kernel.hpp"
 
@@ -68,6 +70,7 @@ class PoolKernel final : public Kernel {
   SpatialGeometry geometry_;
   int64_t planes_ = 0;  // N * C
   bool count_include_pad_ = false;
+  bool avx512_ = false;  // the kernel set chosen at load is AVX-512's (kernels/dispatch)
   double flops_ = 0;
 };
 
@@ -107,6 +110,7 @@ Status PoolKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   auto y_count = checked_element_count(y_shape, ctx.max_elements);
   if (!y_count) return y_count.status().with_context(ctx.node.describe() + ": output");
   planes_ = x_shape[0] * x_shape[1];
+  avx512_ = kernels::active_kernels().fast_paths && std::strcmp(kernels::active_kernels().isa, "avx512f") == 0;
   flops_ = double(*y_count) * double(geometry_.kernel_size());
   output_shapes.assign(outputs.size(), Shape{});
   output_shapes[0] = y_shape;
@@ -181,7 +185,7 @@ __attribute__((target("avx512f"))) void max_row_3_avx512(float* row, const float
 // 2-D pools with a 3x3 window, stride 1 or 2, no dilation (ResNet's): the interior of each output row in one pass
 // (max_row_window), the pixels at the edges tap by tap with bounds. False for other geometries, which
 // max_pool_rows takes (a U-Net's 2x2/2 pool was faster there: 2.3 against 4.0 ms at 512 x 512 x 32).
-bool max_pool_windows(const SpatialGeometry& g, const float* __restrict xp, float* __restrict yp) {
+bool max_pool_windows(const SpatialGeometry& g, const float* __restrict xp, float* __restrict yp, bool avx512) {
   const int64_t k = g.kernel[2], s = g.stride[2], pad = g.pad_begin[2];
   if (g.in[0] != 1 || g.out[0] != 1 || g.kernel[0] != 1 || g.kernel[1] != k || k != 3 ||
       (s != 1 && s != 2) || g.dilation[1] != 1 || g.dilation[2] != 1) {
@@ -198,11 +202,12 @@ bool max_pool_windows(const SpatialGeometry& g, const float* __restrict xp, floa
     for (int64_t th = wh.first; th < wh.last; ++th) rows[n++] = xp + (wh.start + th) * in_w - pad;
     float* __restrict row = yp + oh * out_w;
 #if defined(__x86_64__) && defined(__GNUC__)
-    static const bool avx512 = __builtin_cpu_supports("avx512f");
     if (avx512) {
       max_row_3_avx512(row, rows, n, out_w, in_w, pad, s);
       continue;
     }
+#else
+    (void)avx512;
 #endif
     for (int64_t ow = 0; ow < out_w; ++ow) {
       if (ow == a) ow = b;
@@ -276,7 +281,9 @@ void PoolKernel::run(const RunContext& ctx) const {
   if (kind_ == PoolKind::kMax) {
     for (int64_t p = 0; p < planes_; ++p) {
       if (ctx.cancelled()) return;
-      if (!max_pool_windows(g, x + p * in_size, y + p * out_size)) max_pool_rows(g, x + p * in_size, y + p * out_size);
+      if (!max_pool_windows(g, x + p * in_size, y + p * out_size, avx512_)) {
+        max_pool_rows(g, x + p * in_size, y + p * out_size);
+      }
     }
     return;
   }
