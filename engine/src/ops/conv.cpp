@@ -359,6 +359,15 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   int64_t columns = std::clamp(kTileTargetFloats / std::max<int64_t>(k_, 1) / nr * nr, kMinTileTiles * nr,
                                std::max(kMaxTileColumns / nr, kMinTileTiles) * nr);
   tile_columns_ = std::min(columns, kernels::gemm_round_up(out_size, kGemmNR));
+  // With threads, a multiple of them of tiles per plane when the planes alone do not divide, of about equal
+  // widths: MobileNet's first pointwise layer at 2 threads split 3 tiles of 256 columns against 2.
+  threads_ = std::max(1, ctx.threads);
+  const int64_t planes = batch_ * group_;
+  int64_t tiles = (out_size + tile_columns_ - 1) / tile_columns_;
+  if (threads_ > 1 && planes % threads_ != 0 && tiles % threads_ != 0) {
+    tiles = (tiles + threads_ - 1) / threads_ * threads_;
+    tile_columns_ = std::min(tile_columns_, kernels::gemm_round_up((out_size + tiles - 1) / tiles, nr));
+  }
   auto tile_count = checked_element_count({tile_columns_, k_}, ctx.max_elements);
   if (!tile_count) return tile_count.status().with_context(ctx.node.describe() + ": im2col tile");
   auto packed_count =
@@ -366,7 +375,6 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   if (!packed_count) return packed_count.status().with_context(ctx.node.describe() + ": packed weights");
   packed_group_floats_ = gemm_packed_a_floats(gemm_->mr, cout_g_, k_);
   tiles_per_plane_ = (out_size + tile_columns_ - 1) / tile_columns_;
-  threads_ = std::max(1, ctx.threads);
 
   const ConstTensor* w_const = ctx.input(1).constant;
   weights_constant_ = w_const != nullptr && w_const->is_float() && int64_t(w_const->floats.size()) == shape_size(w_shape);
