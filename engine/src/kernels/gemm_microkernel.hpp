@@ -28,9 +28,10 @@ using GemmMicrokernelEpilogueFn = void (*)(int64_t kc, const float* a, const flo
                                            const Epilogue& epilogue);
 
 // The epilogue form over the whole depth with B read in place instead of packed: element (p, j) of b at
-// b[p * ldb + j], j < nr (a 1x1 convolution's input planes, ldb apart).
-using GemmMicrokernelUnpackedFn = void (*)(int64_t k, const float* a, const float* b, int64_t ldb, float* c,
-                                           int64_t ldc, const float* bias, const Epilogue& epilogue);
+// b[p * ldb + j] (a 1x1 convolution's input planes, ldb apart), for the tile's first `columns` <= nr columns: the
+// others are neither read nor written.
+using GemmMicrokernelUnpackedFn = void (*)(int64_t k, const float* a, const float* b, int64_t ldb, int64_t columns,
+                                           float* c, int64_t ldc, const float* bias, const Epilogue& epilogue);
 
 struct GemmMicrokernel {
   const char* name;  // gemm_f32_<mr>x<nr>__<isa>
@@ -50,14 +51,14 @@ void gemm_f32_6x16__avx2_fma(int64_t kc, const float* a, const float* b, int64_t
                              int64_t ldc, bool accumulate);
 void gemm_f32_6x16__avx2_fma_epilogue(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
                                       int64_t ldc, bool accumulate, const float* bias, const Epilogue& epilogue);
-void gemm_f32_6x16__avx2_fma_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
-                                        const float* bias, const Epilogue& epilogue);
+void gemm_f32_6x16__avx2_fma_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, int64_t columns,
+                                        float* c, int64_t ldc, const float* bias, const Epilogue& epilogue);
 void gemm_f32_8x32__avx512f(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
                             int64_t ldc, bool accumulate);
 void gemm_f32_8x32__avx512f_epilogue(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,
                                      int64_t ldc, bool accumulate, const float* bias, const Epilogue& epilogue);
-void gemm_f32_8x32__avx512f_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
-                                       const float* bias, const Epilogue& epilogue);
+void gemm_f32_8x32__avx512f_unpacked_b(int64_t k, const float* a, const float* b, int64_t ldb, int64_t columns,
+                                       float* c, int64_t ldc, const float* bias, const Epilogue& epilogue);
 #endif
 #if defined(__aarch64__)
 void gemm_f32_6x16__aarch64_neonfma(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c,

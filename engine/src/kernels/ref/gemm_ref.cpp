@@ -172,24 +172,26 @@ int64_t gemm_unpacked_b(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t
                         const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias,
                         const Epilogue& epilogue) {
   if (uk.full_tile_unpacked_b == nullptr || m <= 0 || k <= 0) return 0;
-  const int64_t columns = n / uk.nr * uk.nr;
   alignas(64) float biases[kGemmMaxMR];
   alignas(64) float tile[kGemmMaxMR * 2 * NR];
   for (int64_t i0 = 0; i0 < m; i0 += uk.mr) {
     const int64_t rows = std::min<int64_t>(uk.mr, m - i0);
     for (int64_t i = 0; i < uk.mr; ++i) biases[i] = bias != nullptr && i < rows ? bias[i0 + i] : 0.0f;
     const float* a = packed_a + (i0 / uk.mr) * k * uk.mr;
-    for (int64_t j0 = 0; j0 < columns; j0 += uk.nr) {
+    for (int64_t j0 = 0; j0 < n; j0 += uk.nr) {
+      const int64_t cols = std::min(uk.nr, n - j0);
       if (rows == uk.mr) {
-        uk.full_tile_unpacked_b(k, a, b + j0, ldb, c + i0 * ldc + j0, ldc, biases, epilogue);
+        uk.full_tile_unpacked_b(k, a, b + j0, ldb, cols, c + i0 * ldc + j0, ldc, biases, epilogue);
         continue;
       }
       // The last rows of C: A's panel is zero-padded, the tile's padding rows are dropped.
-      uk.full_tile_unpacked_b(k, a, b + j0, ldb, tile, uk.nr, biases, epilogue);
-      for (int64_t i = 0; i < rows; ++i) std::memcpy(c + (i0 + i) * ldc + j0, tile + i * uk.nr, size_t(uk.nr) * sizeof(float));
+      uk.full_tile_unpacked_b(k, a, b + j0, ldb, cols, tile, uk.nr, biases, epilogue);
+      for (int64_t i = 0; i < rows; ++i) {
+        std::memcpy(c + (i0 + i) * ldc + j0, tile + i * uk.nr, size_t(cols) * sizeof(float));
+      }
     }
   }
-  return columns;
+  return n;
 }
 
 void gemm(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, float* c,

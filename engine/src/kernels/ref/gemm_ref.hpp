@@ -61,10 +61,9 @@ void gemm_packed(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, con
                  const float* packed_b, float* c, int64_t ldc, bool accumulate, const float* bias = nullptr,
                  const Epilogue* epilogue = nullptr);
 
-// C[m x n] = activation(packed_a * B + bias) for the leading columns of B that fill whole tiles of the
-// micro-kernel's unpacked-B form, B read in place (k x n, row stride ldb, contiguous columns) over the whole depth:
-// a 1x1 convolution's input without packing it. Returns the number of columns done (0 without that form); the
-// caller packs the rest.
+// C[m x n] = activation(packed_a * B + bias) with the micro-kernel's unpacked-B form, B read in place (k x n, row
+// stride ldb, contiguous columns) over the whole depth: a 1x1 convolution's input without packing it. Returns the
+// number of columns done: n, or 0 when the micro-kernel has no such form (the caller packs B then).
 int64_t gemm_unpacked_b(const GemmMicrokernel& uk, int64_t m, int64_t n, int64_t k, const float* packed_a,
                         const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias,
                         const Epilogue& epilogue);
