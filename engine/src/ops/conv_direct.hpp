@@ -2,7 +2,7 @@
 // layers at 3 GFLOP/s, 3-channel stems and 3-D layers at 7-18 GFLOP/s).
 //
 // DepthwiseConv: one input channel per group (depthwise, channel multiplier allowed); each output plane is one
-// unit of work for kernels/direct_conv.hpp's depthwise kernel, then bias and activation.
+// unit of work for kernels/direct_conv.hpp's depthwise kernel, which adds bias and activation before it stores.
 //
 // RowBufferConv: any other grouped or ungrouped convolution (1-D, 2-D, 3-D, any stride, dilation and padding). A
 // unit of work is a block of R output rows (fixed image, group and output depth). The input rows its taps read,
