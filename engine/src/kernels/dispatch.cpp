@@ -51,7 +51,11 @@ const WinogradTransform kF2Avx512{"winograd_f32_f2x2_3x3__avx512f", 2, winograd_
                                   winograd_f32_f2x2_3x3_scatter_rows__avx512f};
 
 bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
-bool cpu_has_avx512f() { return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f"); }
+// The AVX-512 kernels are compiled with AVX-512VL too (the depthwise kernel's 8-lane chunks): every AVX-512 CPU
+// since Skylake-SP has it (only the Xeon Phi lacked it, and takes the AVX2 set).
+bool cpu_has_avx512f() {
+  return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
 #endif
 
 // NEON (with FMA) is part of every AArch64 CPU; WebAssembly has no run-time feature detection (the JavaScript side

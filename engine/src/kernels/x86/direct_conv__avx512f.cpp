@@ -20,142 +20,194 @@ namespace {
 
 using avx512::lane_range;
 
-// The three taps of one kernel row for 16 output pixels from [ow0, ow0 + 16) of one input row: v[kw] lane l holds
-// input column (ow0 + l) * s - pad + kw, zero outside the input (masked loads), for s = 1 or 2.
-struct TapColumns {
-  int64_t base = 0;         // input column of lane 0, kw = 0
-  __mmask16 mask[3][2] = {};  // per kw: the loads of [c, c + 16) and (stride 2) [c + 16, c + 32)
+// The depthwise kernel's vectors: 16 lanes (zmm), or 8 (ymm, with AVX-512VL's masks and permutes) for a row's last
+// chunk when it has 8 pixels or fewer. On Zen 4 a zmm instruction takes two of the FMA unit's halves and a ymm one,
+// so an 18-pixel row (16 + 2) costs 1.5 vectors instead of 2 (MobileNet's stride-2 and small-map layers).
+struct Zmm {
+  using Vec = __m512;
+  using Mask = __mmask16;
+  using Finish = ZmmEpilogue;
+  static constexpr int64_t kLanes = 16;
+  static Vec zero() { return _mm512_setzero_ps(); }
+  static Vec set1(float v) { return _mm512_set1_ps(v); }
+  static Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static Mask lanes(int64_t lo, int64_t hi) { return lane_range(lo, hi); }
+  static Vec load(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(float* p, Mask m, Vec v) { _mm512_mask_storeu_ps(p, m, v); }
+  // Lane l: float 2l of the pair (lo, hi).
+  static Vec even(Vec lo, Vec hi) {
+    constexpr avx512::LaneTable kEven = avx512::strided_lanes(2, 0);
+    return _mm512_permutex2var_ps(lo, avx512::load(kEven), hi);
+  }
 };
 
-inline TapColumns tap_columns(int64_t ow0, int64_t lanes, int64_t s, int64_t pad, int64_t in_w) {
-  TapColumns t;
+struct Ymm {
+  using Vec = __m256;
+  using Mask = __mmask8;
+  using Finish = YmmEpilogue;
+  static constexpr int64_t kLanes = 8;
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec set1(float v) { return _mm256_set1_ps(v); }
+  static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Mask lanes(int64_t lo, int64_t hi) { return Mask(lane_range(lo, hi < 8 ? hi : 8)); }
+  static Vec load(Mask m, const float* p) { return _mm256_maskz_loadu_ps(m, p); }
+  static void store(float* p, Mask m, Vec v) { _mm256_mask_storeu_ps(p, m, v); }
+  static Vec even(Vec lo, Vec hi) {
+    return _mm256_permutex2var_ps(lo, _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), hi);
+  }
+};
+
+// The three taps of one kernel row for the pixels [ow0, ow0 + lanes) of one input row: v[kw] lane l holds input
+// column (ow0 + l) * s - pad + kw, zero outside the input (masked loads), for s = 1 or 2.
+template <class V>
+struct TapColumns {
+  int64_t base = 0;               // input column of lane 0, kw = 0
+  typename V::Mask mask[3][2] = {};  // per kw: the loads of [c, c + L) and (stride 2) [c + L, c + 2L)
+};
+
+template <class V>
+inline TapColumns<V> tap_columns(int64_t ow0, int64_t lanes, int64_t s, int64_t pad, int64_t in_w) {
+  TapColumns<V> t;
   t.base = ow0 * s - pad;
   for (int kw = 0; kw < 3; ++kw) {
     const int64_t c = t.base + kw;
     const int64_t valid = std::min(in_w - c, s * (lanes - 1) + 1);  // columns [c, c + valid) are read
-    t.mask[kw][0] = lane_range(-c, valid);
-    t.mask[kw][1] = lane_range(-c - 16, valid - 16);
+    t.mask[kw][0] = V::lanes(-c, valid);
+    t.mask[kw][1] = V::lanes(-c - V::kLanes, valid - V::kLanes);
   }
   return t;
 }
 
-template <int S>
-inline void load_taps(const float* row, const TapColumns& t, __m512i even, __m512 v[3]) {
+template <class V, int S>
+inline void load_taps(const float* row, const TapColumns<V>& t, typename V::Vec v[3]) {
   for (int kw = 0; kw < 3; ++kw) {
     const float* p = row + t.base + kw;
     if (S == 1) {
-      v[kw] = _mm512_maskz_loadu_ps(t.mask[kw][0], p);
+      v[kw] = V::load(t.mask[kw][0], p);
     } else {
-      v[kw] = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(t.mask[kw][0], p), even,
-                                     _mm512_maskz_loadu_ps(t.mask[kw][1], p + 16));
+      v[kw] = V::even(V::load(t.mask[kw][0], p), V::load(t.mask[kw][1], p + V::kLanes));
     }
   }
 }
 
 // acc = (acc +) w[0] v[0] + w[1] v[1] + w[2] v[2], in that order; `first`: acc starts at the first product (what
 // adding it to zero gives).
-inline __m512 kernel_row(const __m512* w, const __m512 v[3], __m512 acc, bool first) {
-  acc = first ? _mm512_mul_ps(w[0], v[0]) : _mm512_fmadd_ps(w[0], v[0], acc);
-  acc = _mm512_fmadd_ps(w[1], v[1], acc);
-  return _mm512_fmadd_ps(w[2], v[2], acc);
+template <class V>
+inline typename V::Vec kernel_row(const typename V::Vec* w, const typename V::Vec v[3], typename V::Vec acc,
+                                  bool first) {
+  acc = first ? V::mul(w[0], v[0]) : V::fmadd(w[0], v[0], acc);
+  acc = V::fmadd(w[1], v[1], acc);
+  return V::fmadd(w[2], v[2], acc);
 }
 
 // A 2-D 3x3 depthwise plane, dilation 1, stride 1 or 2 (along both axes), for 16 output pixels of a row at a time
-// with masked loads (lanes whose input column lies outside the input read zero, so the edges take the same loop
-// as the interior). Each input row is loaded once per 16 columns and feeds every output row it is a kernel row
-// of: at stride 1 three rows, whose sums are three independent chains. Each output pixel adds its kernel rows in
-// order, taps left to right, starting from the first product, as depthwise_impl.inc does (bitwise the same
-// values: a skipped tap there is a zero product here, and x + 0 = x). 2.9 times faster than that loop on
-// MobileNet's 29 x 36 planes, whose short rows kept it in scalar edges and one dependent chain per vector.
+// (the last 8 or fewer in a ymm) with masked loads (lanes whose input column lies outside the input read zero, so
+// the edges take the same loop as the interior). Each input row is loaded once per chunk of columns and feeds
+// every output row it is a kernel row of: at stride 1 three rows, whose sums are three independent chains. Each
+// output pixel adds its kernel rows in order, taps left to right, starting from the first product, as
+// depthwise_impl.inc does (bitwise the same values: a skipped tap there is a zero product here, and x + 0 = x).
+// 2.9 times faster than that loop on MobileNet's 29 x 36 planes, whose short rows kept it in scalar edges and one
+// dependent chain per vector.
+template <class V, int S>
+void depthwise_3x3_chunk(const ConvWindow& g, const float* x, const float* w, float bias, const Epilogue& epilogue,
+                         int64_t ow0, float* y) {
+  using Vec = typename V::Vec;
+  const int64_t in_h = g.in[1], in_w = g.in[2], out_h = g.out[1], out_w = g.out[2];
+  const int64_t pad_top = g.pad_begin[1];
+  Vec wk[9];
+  for (int i = 0; i < 9; ++i) wk[i] = V::set1(w[i]);
+  const typename V::Finish finish(epilogue);
+  const Vec b = V::set1(bias);
+  const int64_t lanes = std::min<int64_t>(V::kLanes, out_w - ow0);
+  const TapColumns<V> t = tap_columns<V>(ow0, lanes, S, g.pad_begin[2], in_w);
+  const typename V::Mask store = V::lanes(0, lanes);
+  if (S == 1 && pad_top == 1 && out_h == in_h && in_h >= 2) {
+    // "Same" padding (MobileNet's stride-1 layers): input row iy is kernel row 2 of output row iy - 1, 1 of iy
+    // and 0 of iy + 1, the same sums as below without the bookkeeping.
+    Vec above = V::zero(), here = V::zero();  // output rows iy - 1 and iy
+    for (int64_t iy = 0; iy < in_h; ++iy) {
+      Vec v[3];
+      load_taps<V, S>(x + iy * in_w, t, v);
+      const Vec below = kernel_row<V>(wk, v, V::zero(), true);
+      here = kernel_row<V>(wk + 3, v, here, iy == 0);
+      if (iy >= 1) V::store(y + (iy - 1) * out_w + ow0, store, finish(kernel_row<V>(wk + 6, v, above, false), b));
+      above = here;
+      here = below;
+    }
+    V::store(y + (in_h - 1) * out_w + ow0, store, finish(above, b));
+    return;
+  }
+  if (S == 2 && pad_top == 1) {
+    // Stride 2, one row of padding on top (MobileNet's stride-2 layers): output row oh takes kernel rows 0, 1, 2
+    // from input rows 2oh - 1, 2oh, 2oh + 1; each odd input row is loaded once for the two output rows it feeds.
+    Vec carry = V::zero();  // kernel row 0 of output row oh, from input row 2oh - 1
+    bool carried = false;
+    for (int64_t o = 0; o < out_h; ++o) {
+      Vec acc = carry;
+      bool started = carried;
+      carried = false;
+      Vec v[3];
+      if (2 * o < in_h) {
+        load_taps<V, S>(x + 2 * o * in_w, t, v);
+        acc = kernel_row<V>(wk + 3, v, acc, !started);
+        started = true;
+      }
+      if (2 * o + 1 < in_h) {
+        load_taps<V, S>(x + (2 * o + 1) * in_w, t, v);
+        acc = kernel_row<V>(wk + 6, v, acc, !started);
+        started = true;
+        carry = kernel_row<V>(wk, v, V::zero(), true);
+        carried = true;
+      }
+      V::store(y + o * out_w + ow0, store, finish(started ? acc : V::zero(), b));
+    }
+    return;
+  }
+  // acc[k]: output row oh + k, k < 3; started[k]: it has a product yet.
+  Vec acc[3] = {V::zero(), V::zero(), V::zero()};
+  bool started[3] = {false, false, false};
+  int64_t oh = 0;  // the first output row not stored yet
+  // Output row o takes kernel row kh from input row o * S - pad_top + kh.
+  for (int64_t iy = 0; iy < in_h && oh < out_h; ++iy) {
+    Vec v[3];
+    bool loaded = false;
+    for (int k = 0; k < 3 && oh + k < out_h; ++k) {
+      const int64_t kh = iy - ((oh + k) * S - pad_top);
+      if (kh < 0 || kh > 2) continue;
+      if (!loaded) {
+        load_taps<V, S>(x + iy * in_w, t, v);
+        loaded = true;
+      }
+      acc[k] = kernel_row<V>(wk + 3 * kh, v, acc[k], !started[k]);
+      started[k] = true;
+    }
+    // Output row oh is complete once its last kernel row inside the input has been added (rows whose windows
+    // lie wholly outside the input are zero).
+    while (oh < out_h && std::min(oh * S - pad_top + 2, in_h - 1) <= iy) {
+      V::store(y + oh * out_w + ow0, store, finish(started[0] ? acc[0] : V::zero(), b));
+      acc[0] = acc[1];
+      acc[1] = acc[2];
+      acc[2] = V::zero();
+      started[0] = started[1];
+      started[1] = started[2];
+      started[2] = false;
+      ++oh;
+    }
+  }
+  for (; oh < out_h; ++oh) V::store(y + oh * out_w + ow0, store, finish(V::zero(), b));
+}
+
 template <int S>
 void depthwise_3x3_rows(const ConvWindow& g, const float* x, const float* w, float bias, const Epilogue& epilogue,
                         float* y) {
-  const int64_t in_h = g.in[1], in_w = g.in[2], out_h = g.out[1], out_w = g.out[2];
-  const int64_t pad_top = g.pad_begin[1];
-  constexpr avx512::LaneTable kEven = avx512::strided_lanes(2, 0);
-  const __m512i even = avx512::load(kEven);
-  __m512 wk[9];
-  for (int i = 0; i < 9; ++i) wk[i] = _mm512_set1_ps(w[i]);
-  const ZmmEpilogue finish(epilogue);
-  const __m512 b = _mm512_set1_ps(bias);
-  for (int64_t ow0 = 0; ow0 < out_w; ow0 += 16) {
-    const int64_t lanes = std::min<int64_t>(16, out_w - ow0);
-    const TapColumns t = tap_columns(ow0, lanes, S, g.pad_begin[2], in_w);
-    const __mmask16 store = lane_range(0, lanes);
-    if (S == 1 && pad_top == 1 && out_h == in_h && in_h >= 2) {
-      // "Same" padding (MobileNet's stride-1 layers): input row iy is kernel row 2 of output row iy - 1, 1 of iy
-      // and 0 of iy + 1, the same sums as below without the bookkeeping.
-      __m512 above = _mm512_setzero_ps(), here = _mm512_setzero_ps();  // output rows iy - 1 and iy
-      for (int64_t iy = 0; iy < in_h; ++iy) {
-        __m512 v[3];
-        load_taps<S>(x + iy * in_w, t, even, v);
-        const __m512 below = kernel_row(wk, v, _mm512_setzero_ps(), true);
-        here = kernel_row(wk + 3, v, here, iy == 0);
-        if (iy >= 1) _mm512_mask_storeu_ps(y + (iy - 1) * out_w + ow0, store, finish(kernel_row(wk + 6, v, above, false), b));
-        above = here;
-        here = below;
-      }
-      _mm512_mask_storeu_ps(y + (in_h - 1) * out_w + ow0, store, finish(above, b));
-      continue;
+  for (int64_t ow0 = 0; ow0 < g.out[2]; ow0 += 16) {
+    if (g.out[2] - ow0 > 8) {
+      depthwise_3x3_chunk<Zmm, S>(g, x, w, bias, epilogue, ow0, y);
+    } else {
+      depthwise_3x3_chunk<Ymm, S>(g, x, w, bias, epilogue, ow0, y);
     }
-    if (S == 2 && pad_top == 1) {
-      // Stride 2, one row of padding on top (MobileNet's stride-2 layers): output row oh takes kernel rows 0, 1, 2
-      // from input rows 2oh - 1, 2oh, 2oh + 1; each odd input row is loaded once for the two output rows it feeds.
-      __m512 carry = _mm512_setzero_ps();  // kernel row 0 of output row oh, from input row 2oh - 1
-      bool carried = false;
-      for (int64_t o = 0; o < out_h; ++o) {
-        __m512 acc = carry;
-        bool started = carried;
-        carried = false;
-        __m512 v[3];
-        if (2 * o < in_h) {
-          load_taps<S>(x + 2 * o * in_w, t, even, v);
-          acc = kernel_row(wk + 3, v, acc, !started);
-          started = true;
-        }
-        if (2 * o + 1 < in_h) {
-          load_taps<S>(x + (2 * o + 1) * in_w, t, even, v);
-          acc = kernel_row(wk + 6, v, acc, !started);
-          started = true;
-          carry = kernel_row(wk, v, _mm512_setzero_ps(), true);
-          carried = true;
-        }
-        _mm512_mask_storeu_ps(y + o * out_w + ow0, store, finish(started ? acc : _mm512_setzero_ps(), b));
-      }
-      continue;
-    }
-    // acc[k]: output row oh + k, k < 3; started[k]: it has a product yet.
-    __m512 acc[3] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    bool started[3] = {false, false, false};
-    int64_t oh = 0;  // the first output row not stored yet
-    // Output row o takes kernel row kh from input row o * S - pad_top + kh.
-    for (int64_t iy = 0; iy < in_h && oh < out_h; ++iy) {
-      __m512 v[3];
-      bool loaded = false;
-      for (int k = 0; k < 3 && oh + k < out_h; ++k) {
-        const int64_t kh = iy - ((oh + k) * S - pad_top);
-        if (kh < 0 || kh > 2) continue;
-        if (!loaded) {
-          load_taps<S>(x + iy * in_w, t, even, v);
-          loaded = true;
-        }
-        acc[k] = kernel_row(wk + 3 * kh, v, acc[k], !started[k]);
-        started[k] = true;
-      }
-      // Output row oh is complete once its last kernel row inside the input has been added (rows whose windows
-      // lie wholly outside the input are zero).
-      while (oh < out_h && std::min(oh * S - pad_top + 2, in_h - 1) <= iy) {
-        _mm512_mask_storeu_ps(y + oh * out_w + ow0, store, finish(started[0] ? acc[0] : _mm512_setzero_ps(), b));
-        acc[0] = acc[1];
-        acc[1] = acc[2];
-        acc[2] = _mm512_setzero_ps();
-        started[0] = started[1];
-        started[1] = started[2];
-        started[2] = false;
-        ++oh;
-      }
-    }
-    for (; oh < out_h; ++oh) _mm512_mask_storeu_ps(y + oh * out_w + ow0, store, finish(_mm512_setzero_ps(), b));
   }
 }
 
