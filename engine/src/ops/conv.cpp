@@ -101,7 +101,6 @@ void parallel_units(const RunContext& ctx, int threads, int64_t count, double fl
   // below kMinParallelFlops the calling thread does everything (MobileNet's 5-15 us layers took 0.058 ms at 2
   // threads this way, 0.10 ms split from 0.5 MFLOP), and with threads a wave is at least kMinWaveFlops (about
   // 0.3 ms of one core), so that a small layer is one dispatch and one barrier.
-  constexpr double kMinParallelFlops = 2e6;
   constexpr double kMinWaveFlops = 32e6;
   const double total_flops = double(count) * flops_per_unit;
   const int64_t usable = total_flops < kMinParallelFlops ? 1 : std::min(threads, pool_threads);
@@ -359,12 +358,13 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   int64_t columns = std::clamp(kTileTargetFloats / std::max<int64_t>(k_, 1) / nr * nr, kMinTileTiles * nr,
                                std::max(kMaxTileColumns / nr, kMinTileTiles) * nr);
   tile_columns_ = std::min(columns, kernels::gemm_round_up(out_size, kGemmNR));
-  // With threads, a multiple of them of tiles per plane when the planes alone do not divide, of about equal
-  // widths: MobileNet's first pointwise layer at 2 threads split 3 tiles of 256 columns against 2.
+  // For a layer that will run on threads, a multiple of them of tiles per plane when the planes alone do not
+  // divide, of about equal widths (5 tiles of 256 columns split 3 against 2).
   threads_ = std::max(1, ctx.threads);
   const int64_t planes = batch_ * group_;
   int64_t tiles = (out_size + tile_columns_ - 1) / tile_columns_;
-  if (threads_ > 1 && planes % threads_ != 0 && tiles % threads_ != 0) {
+  const double flops = 2.0 * double(batch_) * double(out_channels_) * double(out_size) * double(k_);
+  if (threads_ > 1 && flops >= kMinParallelFlops && planes % threads_ != 0 && tiles % threads_ != 0) {
     tiles = (tiles + threads_ - 1) / threads_ * threads_;
     tile_columns_ = std::min(tile_columns_, kernels::gemm_round_up((out_size + tiles - 1) / tiles, nr));
   }

@@ -23,6 +23,10 @@ inline bool leaves_activation(const FusedActivation& activation) {
   return activation.kind == FusedActivation::Kind::kSigmoid || activation.kind == FusedActivation::Kind::kTanh;
 }
 
+// Operators of fewer floating-point operations run on the calling thread (parallel_units): splitting them moves
+// their data between the cores' caches for little work.
+inline constexpr double kMinParallelFlops = 2e6;
+
 // Runs body(slot, begin, end) over the work units [0, count) (tiles of output pixels, usually), split over the
 // run's thread pool in waves: each wave gives every thread one contiguous range, and `slot` (< threads) names
 // the per-thread scratch the body may use. Every unit is computed the same way whichever thread runs it, so

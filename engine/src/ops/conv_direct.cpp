@@ -222,10 +222,10 @@ RowBufferConv::RowBufferConv(const SpatialGeometry& g, int64_t batch, int64_t in
     while (r > 1 && cin_g_ * g_.kernel[0] * input_rows_for(r) * s * row_width_ > kMaxRowBufferFloats) --r;
   }
   // Units of equal height (29 rows in units of 7 left one of 1 row, computed over a whole tile on the row path),
-  // and with threads a multiple of them per image when the images alone do not divide: MobileNet's stem at 2
-  // threads split 3 units against 2.
+  // and, for a layer that will run on threads, a multiple of them per image when the images alone do not divide.
   int64_t units = (g_.out[1] + r - 1) / r;
-  if (threads_ > 1 && (batch_ * group_ * g_.out[0]) % threads_ != 0) {
+  const double flops = 2.0 * double(batch_ * cout_) * double(taps_) * double(g_.out_size());
+  if (threads_ > 1 && flops >= kMinParallelFlops && (batch_ * group_ * g_.out[0]) % threads_ != 0) {
     units = std::min<int64_t>(g_.out[1], (units + threads_ - 1) / threads_ * threads_);
   }
   r = (g_.out[1] + units - 1) / units;
