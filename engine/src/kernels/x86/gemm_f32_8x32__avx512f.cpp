@@ -10,11 +10,12 @@ namespace cairn::kernels {
 namespace {
 
 // B row p at b + p * 16 (+ b_panel_stride for the second panel), or with kUnpacked at b + p * b_panel_stride.
-// kMasked (unpacked only): the tile's first `columns` < 32 columns, B read and C written through lane masks.
-template <bool kEpilogue, bool kUnpacked = false, bool kMasked = false>
+// kMasked (unpacked only): the tile's first `columns` < 32 columns, B read and C written through lane masks; with
+// kHalf as well, at most 16 columns, whose second half of the tile is not computed at all.
+template <bool kEpilogue, bool kUnpacked = false, bool kMasked = false, bool kHalf = false>
 inline void tile_8x32(int64_t kc, const float* a, const float* b, int64_t b_panel_stride, float* c, int64_t ldc,
                       bool accumulate, const float* bias, const Epilogue* epilogue, int64_t columns = 32) {
-  static_assert(kUnpacked || !kMasked);
+  static_assert((kUnpacked || !kMasked) && (kMasked || !kHalf));
   const __mmask16 m0 = __mmask16(columns >= 16 ? 0xFFFFu : (1u << columns) - 1u);
   const __mmask16 m1 = __mmask16(columns >= 32 ? 0xFFFFu : columns <= 16 ? 0u : (1u << (columns - 16)) - 1u);
   __m512 acc[8][2];
@@ -25,12 +26,14 @@ inline void tile_8x32(int64_t kc, const float* a, const float* b, int64_t b_pane
 #pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p) {
     const __m512 b0 = kMasked ? _mm512_maskz_loadu_ps(m0, b + p * ldb) : _mm512_loadu_ps(b + p * ldb);
-    const __m512 b1 = kMasked ? _mm512_maskz_loadu_ps(m1, b_second + p * ldb) : _mm512_loadu_ps(b_second + p * ldb);
+    const __m512 b1 = kHalf     ? _mm512_setzero_ps()
+                      : kMasked ? _mm512_maskz_loadu_ps(m1, b_second + p * ldb)
+                                : _mm512_loadu_ps(b_second + p * ldb);
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) {
       const __m512 ai = _mm512_set1_ps(a[i]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      if (!kHalf) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     a += 8;
   }
@@ -48,7 +51,9 @@ inline void tile_8x32(int64_t kc, const float* a, const float* b, int64_t b_pane
       r0 = finish(r0, bi);
       r1 = finish(r1, bi);
     }
-    if (kMasked) {
+    if (kHalf) {
+      _mm512_mask_storeu_ps(row, m0, r0);
+    } else if (kMasked) {
       _mm512_mask_storeu_ps(row, m0, r0);
       _mm512_mask_storeu_ps(row + 16, m1, r1);
     } else {
@@ -74,8 +79,10 @@ void gemm_f32_8x32__avx512f_unpacked_b(int64_t k, const float* a, const float* b
                                        float* c, int64_t ldc, const float* bias, const Epilogue& epilogue) {
   if (columns == 32) {
     tile_8x32<true, true>(k, a, b, ldb, c, ldc, /*accumulate=*/false, bias, &epilogue);
-  } else {
+  } else if (columns > 16) {
     tile_8x32<true, true, true>(k, a, b, ldb, c, ldc, /*accumulate=*/false, bias, &epilogue, columns);
+  } else {
+    tile_8x32<true, true, true, true>(k, a, b, ldb, c, ldc, /*accumulate=*/false, bias, &epilogue, columns);
   }
 }
 
