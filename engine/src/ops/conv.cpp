@@ -24,49 +24,25 @@ using kernels::gemm_packed_a_floats;
 using kernels::gemm_packed_b_floats;
 using kernels::kGemmNR;
 
+namespace {
+
+using kernels::Epilogue;
+#include "kernels/epilogue_impl.inc"
+
+}  // namespace
+
 // Compiled for AVX-512, AVX2 and the baseline, the copy chosen once at load (an ifunc): every convolution ends with
 // this pass over its output, a sixth of MobileNet's time at SSE2's four lanes. GCC only (clang builds the fuzzers).
+// The kernels' epilogue loops (epilogue_impl.inc) for the activations they take, inlined into each copy.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void apply_bias_activation(float* y, int64_t n, float bias, const FusedActivation& activation) {
-  using Kind = FusedActivation::Kind;
-  switch (activation.kind) {
-    case Kind::kNone:
-      if (bias != 0.0f) {
-        for (int64_t i = 0; i < n; ++i) y[i] += bias;
-      }
-      return;
-    case Kind::kRelu:
-      for (int64_t i = 0; i < n; ++i) {
-        const float v = y[i] + bias;
-        y[i] = v > 0.0f ? v : 0.0f;
-      }
-      return;
-    case Kind::kLeakyRelu: {
-      const float alpha = activation.alpha;
-      // max(v, 0) + alpha min(v, 0): the same value (one of the terms is a zero), and GCC vectorizes it, where
-      // `v >= 0 ? v : alpha * v` stays a scalar branch (a compare may trap), mispredicted on every other element.
-      for (int64_t i = 0; i < n; ++i) {
-        const float v = y[i] + bias;
-        y[i] = std::max(v, 0.0f) + alpha * std::min(v, 0.0f);
-      }
-      return;
-    }
-    case Kind::kClip: {
-      const float lo = activation.alpha;
-      const float hi = activation.beta;
-      for (int64_t i = 0; i < n; ++i) {
-        const float v = y[i] + bias;
-        y[i] = v < lo ? lo : (v > hi ? hi : v);
-      }
-      return;
-    }
-    case Kind::kSigmoid:
-    case Kind::kTanh:
-      for (int64_t i = 0; i < n; ++i) y[i] = activation.apply(y[i] + bias);
-      return;
+  if (leaves_activation(activation)) {
+    for (int64_t i = 0; i < n; ++i) y[i] = activation.apply(y[i] + bias);
+    return;
   }
+  apply_epilogue_row(kernel_epilogue(activation), bias, y, n);
 }
 
 kernels::Epilogue kernel_epilogue(const FusedActivation& activation) {
@@ -363,8 +339,8 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
   threads_ = std::max(1, ctx.threads);
   const int64_t planes = batch_ * group_;
   int64_t tiles = (out_size + tile_columns_ - 1) / tile_columns_;
-  const double flops = 2.0 * double(batch_) * double(out_channels_) * double(out_size) * double(k_);
-  if (threads_ > 1 && flops >= kMinParallelFlops && planes % threads_ != 0 && tiles % threads_ != 0) {
+  flops_ = 2.0 * double(batch_) * double(out_channels_) * double(out_size) * double(k_);
+  if (threads_ > 1 && flops_ >= kMinParallelFlops && planes % threads_ != 0 && tiles % threads_ != 0) {
     tiles = (tiles + threads_ - 1) / threads_ * threads_;
     tile_columns_ = std::min(tile_columns_, kernels::gemm_round_up((out_size + tiles - 1) / tiles, nr));
   }
@@ -431,7 +407,6 @@ Status ConvKernel::prepare(const PrepareContext& ctx, std::vector<Shape>& output
     }
   }
   activation_ = ctx.node.activation;
-  flops_ = 2.0 * double(batch_) * double(out_channels_) * double(out_size) * double(k_);
   output_shapes.assign(1, y_shape);
   return Status::ok();
 }
@@ -487,19 +462,17 @@ void ConvKernel::run(const RunContext& ctx) const {
       float* yg = y + (n * out_channels_ + g * cout_g_) * out_size;
       const int64_t columns = std::min(tile_columns_, out_size - n0);
       const float* bias_g = bias != nullptr ? bias + g * cout_g_ : nullptr;
-      int64_t done = 0;  // columns computed from the input in place
-      if (pointwise_) {
-        done = kernels::gemm_unpacked_b(*gemm_, cout_g_, columns, k_, a, xg + n0, in_size, yg + n0, out_size, bias_g,
-                                        epilogue);
-        if (done < columns) {
-          kernels::gemm_pack_b(k_, columns - done, kernels::MatrixView{xg + n0 + done, in_size, 1}, tile);
+      // A 1x1 layer reads its input in place where the micro-kernel can; the others pack their tile first.
+      const bool in_place = pointwise_ && kernels::gemm_unpacked_b(*gemm_, cout_g_, columns, k_, a, xg + n0, in_size,
+                                                                   yg + n0, out_size, bias_g, epilogue) == columns;
+      if (!in_place) {
+        if (pointwise_) {
+          kernels::gemm_pack_b(k_, columns, kernels::MatrixView{xg + n0, in_size, 1}, tile);
+        } else {
+          im2col_tile_packed(geometry_, xg, cin_g_, n0, columns, tile);
         }
-      } else {
-        im2col_tile_packed(geometry_, xg, cin_g_, n0, columns, tile);
-      }
-      if (done < columns) {
-        kernels::gemm_packed(*gemm_, cout_g_, columns - done, k_, a, tile, yg + n0 + done, out_size,
-                             /*accumulate=*/false, bias_g, &epilogue);
+        kernels::gemm_packed(*gemm_, cout_g_, columns, k_, a, tile, yg + n0, out_size, /*accumulate=*/false, bias_g,
+                             &epilogue);
       }
       if (leaves) {
         for (int64_t m = 0; m < cout_g_; ++m) apply_bias_activation(yg + m * out_size + n0, columns, 0.0f, activation_);
