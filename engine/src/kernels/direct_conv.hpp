@@ -35,6 +35,19 @@ void depthwise_conv_f32__avx512f(const ConvWindow& g, const float* x, const floa
                                  const Epilogue& epilogue, float* y);
 #endif
 
+// y[c * plane_stride + p] = activation(tile[p * block + c] + bias[c]) for c < channels, p < pixels (bias null: 0):
+// a channel tile (pixel-major, `block` channels per pixel, as the channel micro-kernels below write it) into the
+// output planes, with the epilogue on the way. The scalar one skips the first `done_pixels` pixels of the channels
+// below `done_channels` (stored already: the AVX2 one's 8 x 8 register transposes leave it the tails). The scalar
+// loop read every value `block` floats after the last, a sixth of ResNet's and MobileNet's stems.
+void channel_tile_to_planes__scalar(const float* tile, int64_t block, int64_t channels, int64_t pixels,
+                                    const float* bias, const Epilogue& epilogue, float* y, int64_t plane_stride,
+                                    int64_t done_channels, int64_t done_pixels);
+#if defined(__x86_64__)
+void channel_tile_to_planes__avx2_fma(const float* tile, int64_t block, int64_t channels, int64_t pixels,
+                                      const float* bias, const Epilogue& epilogue, float* y, int64_t plane_stride);
+#endif
+
 // The row-buffer convolution's micro-kernel: an mr x nr tile of outputs (output channels x output pixels),
 // y[i * ldy + j] = sum over taps t of w[t * mr + i] * rows[offsets[t] + j], in the order of the taps. `rows` holds
 // the zero-padded input rows the taps read, laid out so that the nr pixels of one tap are contiguous

@@ -3,9 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "kernels/ref/gemm_ref.hpp"
 #include "ops/conv.hpp"
@@ -55,86 +52,18 @@ void DepthwiseConv::run(const RunContext& ctx, const float* x, const float* w, f
 
 namespace {
 
-using kernels::Epilogue;
-#include "kernels/epilogue_impl.inc"
-
-// y[c * plane_stride + p] = activation(tile[p * block + c] + bias[c]) for c < channels, p < pixels (bias null: 0):
-// a channel tile (pixel-major, `block` channels per pixel) into the output planes, with the epilogue on the way. On
-// x86 with AVX2, 8 x 8 blocks transposed in registers; the scalar loop read every value `block` floats after the
-// last, a sixth of ResNet's and MobileNet's stems. Channels below `done_channels` have their first `done_pixels`
-// pixels stored already.
-void tile_to_planes_scalar(const float* tile, int64_t block, int64_t channels, int64_t pixels, const float* bias,
-                           const kernels::Epilogue& e, float* y, int64_t plane_stride, int64_t done_channels = 0,
-                           int64_t done_pixels = 0) {
-  for (int64_t c = 0; c < channels; ++c) {
-    const float b = bias != nullptr ? bias[c] : 0.0f;
-    for (int64_t p = c < done_channels ? done_pixels : 0; p < pixels; ++p) {
-      y[c * plane_stride + p] = apply_epilogue(e, b, tile[p * block + c]);
-    }
-  }
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-// activation(v + bias) as kernels/x86/epilogue_x86.hpp computes it, for this baseline unit's AVX2 function.
-__attribute__((target("avx2,fma"))) inline __m256 epilogue_ymm(__m256 v, __m256 bias, const kernels::Epilogue& e) {
-  v = _mm256_add_ps(v, bias);
-  const __m256 zero = _mm256_setzero_ps();
-  switch (e.kind) {
-    case kernels::Epilogue::Kind::kNone:
-      return v;
-    case kernels::Epilogue::Kind::kRelu:
-      return _mm256_max_ps(v, zero);
-    case kernels::Epilogue::Kind::kClamp:
-      return _mm256_min_ps(_mm256_set1_ps(e.hi), _mm256_max_ps(_mm256_set1_ps(e.lo), v));
-    case kernels::Epilogue::Kind::kLeakyRelu:
-      return _mm256_fmadd_ps(_mm256_set1_ps(e.alpha), _mm256_min_ps(zero, v), _mm256_max_ps(zero, v));
-  }
-  return v;
-}
-
-__attribute__((target("avx2,fma"))) void tile_to_planes_avx2(const float* tile, int64_t block, int64_t channels,
-                                                              int64_t pixels, const float* bias,
-                                                              const kernels::Epilogue& e, float* y,
-                                                              int64_t plane_stride) {
-  const int64_t whole_c = channels & ~int64_t{7}, whole_p = pixels & ~int64_t{7};
-  for (int64_t c = 0; c < whole_c; c += 8) {
-    __m256 b[8];
-    for (int i = 0; i < 8; ++i) b[i] = _mm256_set1_ps(bias != nullptr ? bias[c + i] : 0.0f);
-    for (int64_t p = 0; p < whole_p; p += 8) {
-      __m256 r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(tile + (p + i) * block + c);
-      const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-      const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-      const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-      const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      // Row j of the result: channel c + j of pixels p .. p + 7.
-      const __m256 rows[8] = {_mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
-                              _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
-                              _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
-                              _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31)};
-      float* out = y + c * plane_stride + p;
-      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(out + j * plane_stride, epilogue_ymm(rows[j], b[j], e));
-    }
-  }
-  // The pixels past the last 8 of the first whole_c channels, and every pixel of the rest.
-  tile_to_planes_scalar(tile, block, channels, pixels, bias, e, y, plane_stride, whole_c, whole_p);
-}
-#endif
-
+// y[c * plane_stride + p] = activation(tile[p * block + c] + bias[c]): a channel tile into the output planes with
+// the epilogue on the way (kernels/direct_conv.hpp), by 8 x 8 register transposes where the CPU has AVX2.
 void tile_to_planes(const float* tile, int64_t block, int64_t channels, int64_t pixels, const float* bias,
                     const kernels::Epilogue& e, float* y, int64_t plane_stride) {
 #if defined(__x86_64__) && defined(__GNUC__)
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (avx2) {
-    tile_to_planes_avx2(tile, block, channels, pixels, bias, e, y, plane_stride);
+    kernels::channel_tile_to_planes__avx2_fma(tile, block, channels, pixels, bias, e, y, plane_stride);
     return;
   }
 #endif
-  tile_to_planes_scalar(tile, block, channels, pixels, bias, e, y, plane_stride);
+  kernels::channel_tile_to_planes__scalar(tile, block, channels, pixels, bias, e, y, plane_stride, 0, 0);
 }
 
 // Columns the micro-kernel may read past a phase's last output column: the widest tap shift, rounded so that

@@ -13,6 +13,17 @@ void depthwise_conv_f32__scalar(const ConvWindow& g, const float* x, const float
   depthwise_plane(g, x, w, bias, epilogue, y);
 }
 
+void channel_tile_to_planes__scalar(const float* tile, int64_t block, int64_t channels, int64_t pixels,
+                                    const float* bias, const Epilogue& epilogue, float* y, int64_t plane_stride,
+                                    int64_t done_channels, int64_t done_pixels) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const float b = bias != nullptr ? bias[c] : 0.0f;
+    for (int64_t p = c < done_channels ? done_pixels : 0; p < pixels; ++p) {
+      y[c * plane_stride + p] = apply_epilogue(epilogue, b, tile[p * block + c]);
+    }
+  }
+}
+
 // 4 x 16 outputs in registers, as gemm_f32_4x16__scalar (kept out of line so that the accumulators stay local).
 [[gnu::noinline]] void conv_f32_4x16__scalar(int64_t taps, const float* __restrict w, const int64_t* offsets,
                                              const float* __restrict rows, float* __restrict y, int64_t ldy) {

@@ -1,12 +1,14 @@
 // The direct convolution kernels for AVX2+FMA: the depthwise plane (depthwise_impl.inc, vectorized by the
 // compiler with this file's flags) and the 6 x 16 row-buffer tile (12 ymm accumulators, the shape of
-// gemm_f32_6x16__avx2_fma with B read through the tap offsets), and the channel-vectorized tiles of 24 x 4 and
+// gemm_f32_6x16__avx2_fma with B read through the tap offsets), the channel-vectorized tiles of 24 x 4 and
 // 16 x 6 (12 ymm accumulators each; the AVX-512 set takes them too: on Zen 4, which splits a zmm FMA in two, eight
-// lanes run as fast as sixteen). Called only when the CPU has the ISA.
+// lanes run as fast as sixteen), and their 8 x 8 register transposes into the output planes. Called only when the
+// CPU has the ISA.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 #include "kernels/direct_conv.hpp"
+#include "kernels/x86/epilogue_x86.hpp"
 
 namespace cairn::kernels {
 namespace {
@@ -17,6 +19,37 @@ namespace {
 void depthwise_conv_f32__avx2_fma(const ConvWindow& g, const float* x, const float* w, float bias,
                                   const Epilogue& epilogue, float* y) {
   depthwise_plane(g, x, w, bias, epilogue, y);
+}
+
+void channel_tile_to_planes__avx2_fma(const float* tile, int64_t block, int64_t channels, int64_t pixels,
+                                      const float* bias, const Epilogue& epilogue, float* y, int64_t plane_stride) {
+  const YmmEpilogue finish(epilogue);
+  const int64_t whole_c = channels & ~int64_t{7}, whole_p = pixels & ~int64_t{7};
+  for (int64_t c = 0; c < whole_c; c += 8) {
+    __m256 b[8];
+    for (int i = 0; i < 8; ++i) b[i] = _mm256_set1_ps(bias != nullptr ? bias[c + i] : 0.0f);
+    for (int64_t p = 0; p < whole_p; p += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(tile + (p + i) * block + c);
+      const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+      const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+      const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+      const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      // Row j of the result: channel c + j of pixels p .. p + 7.
+      const __m256 rows[8] = {_mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                              _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                              _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                              _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31)};
+      float* out = y + c * plane_stride + p;
+      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(out + j * plane_stride, finish(rows[j], b[j]));
+    }
+  }
+  // The pixels past the last 8 of the first whole_c channels, and every pixel of the rest.
+  channel_tile_to_planes__scalar(tile, block, channels, pixels, bias, epilogue, y, plane_stride, whole_c, whole_p);
 }
 
 void conv_f32_6x16__avx2_fma(int64_t taps, const float* w, const int64_t* offsets, const float* rows, float* y,
