@@ -2,7 +2,8 @@
 # Installs what Cairn needs on Debian 12, only what is missing: the toolchain and test libraries from Debian,
 # the Python packages used to export test models (Debian's python3-torch and python3-onnx; PyPI is not used),
 # Debian's Chromium for the browser tests (driven by playwright-core, which downloads no browser), Debian's Orthanc
-# with its DICOMweb plugin and plugin SDK (the demo's PACS and the plugin's build and tests), pydicom, DCMTK and
+# with its DICOMweb plugin and plugin SDK (the demo's PACS and the plugin's build and tests), pydicom and SciPy (the
+# Python references of the DICOM and segmentation tests), DCMTK and
 # dicom3tools (independent readers and the dciodvfy validator that the DICOM tests check Cairn's files with),
 # nginx, openssl, wrk, PostgreSQL and orthanc-postgresql (the deploy/ checks: nginx template, load, scale-out),
 # and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
@@ -15,7 +16,7 @@ packages=(
   python3 python3-numpy python3-onnx python3-torch
   chromium
   orthanc orthanc-dicomweb orthanc-dev curl xz-utils
-  python3-pydicom dcmtk dicom3tools
+  python3-pydicom python3-scipy dcmtk dicom3tools
   clang-19 libclang-rt-19-dev  # the fuzz preset: libFuzzer and the sanitizers' runtimes (fuzz/, docs/security.md)
   nginx openssl wrk postgresql orthanc-postgresql
 )

@@ -48,15 +48,37 @@ def predict_volume(net, hu: np.ndarray, batch: int = 8) -> np.ndarray:
     return out
 
 
-class SliceSet:
-    """All axial slices of some cases at model size: HU and the expert lung fraction per pixel."""
+def snap_to_air_edge(lungs: np.ndarray, hu: np.ndarray, band: int, threshold_hu: float) -> np.ndarray:
+    """Moves an expert outline onto the lung's own edge, within `band` pixels of it.
 
-    def __init__(self, cases):
+    Clinical RT contours are drawn with few points and, in NSCLC-Radiomics, sit up to about
+    one pixel off the image (LUNG1-003's outlines agree best with the image shifted one
+    column). Flips during training turn such an offset into a blurred boundary. Inside the
+    band (pixels within `band` steps of the outline, in the slice, 4-connected) a pixel is
+    lung when its HU lies below `threshold_hu`; outside it the expert's label stands, so
+    what the experts chose (tumour excluded, dense lung included) is kept.
+    """
+    if band <= 0:
+        return lungs
+    from scipy import ndimage
+    cross = np.zeros((1, 3, 3), bool)
+    cross[0, 1, :] = cross[0, :, 1] = True
+    inner = ndimage.binary_erosion(lungs, cross, iterations=band)
+    outer = ndimage.binary_dilation(lungs, cross, iterations=band)
+    return inner | (outer & ~inner & (hu < threshold_hu))
+
+
+class SliceSet:
+    """All axial slices of some cases at model size: HU and the expert lung fraction per pixel
+    (optionally after snap_to_air_edge)."""
+
+    def __init__(self, cases, snap_band: int = 0, snap_hu: float = -400.0):
         hu, target = [], []
         for case in cases:
             hu.append(resample_to_model(torch.from_numpy(case.volume.hu))[:, 0])
+            lungs = snap_to_air_edge(case.lungs, case.volume.hu, snap_band, snap_hu)
             # The target keeps the fraction of each model pixel covered by lung (soft at the border).
-            target.append(resample_to_model(torch.from_numpy(case.lungs.astype(np.float32)))[:, 0])
+            target.append(resample_to_model(torch.from_numpy(lungs.astype(np.float32)))[:, 0])
         self.hu = torch.cat(hu)
         self.target = torch.cat(target)
 

@@ -30,7 +30,9 @@ import postprocess
 
 DATA_ARCHIVES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
 # Settings that define the model; a resumed run must use the same ones.
-RECIPE_KEYS = ("seed", "steps", "batch", "lr", "min_lr", "warmup", "train_cases")
+RECIPE_KEYS = ("seed", "steps", "batch", "lr", "min_lr", "warmup", "train_cases", "snap_band", "snap_hu", "ema")
+# Recipe settings added later, with the values that reproduce runs made before them.
+RECIPE_DEFAULTS = {"snap_band": 0, "snap_hu": -400.0, "ema": 0.0}
 
 
 def parse_args(argv=None):
@@ -46,6 +48,12 @@ def parse_args(argv=None):
     parser.add_argument("--min-lr", type=float, default=1e-5, help="learning rate at the end of the cosine decay")
     parser.add_argument("--warmup", type=int, default=50, help="steps of linear warm-up")
     parser.add_argument("--seed", type=int, default=1729)
+    parser.add_argument("--snap-band", type=int, default=0,
+                        help="move the expert outlines onto the air edge within this many pixels (0: as drawn)")
+    parser.add_argument("--snap-hu", type=float, default=-400.0, help="the air edge of --snap-band, in HU")
+    parser.add_argument("--ema", type=float, default=0.0,
+                        help="keep an exponential moving average of the weights with this decay per step; "
+                             "it is validated and becomes model.pt (0: the last step's weights)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (the machine is shared: 1 unless it is free)")
     parser.add_argument("--max-minutes", type=float, default=170.0, help="stop (after checkpointing) before this much wall time")
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
@@ -147,13 +155,18 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     net = unet.build_model()
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
+    # The average starts from the initial weights; with decay d it spans about 1 / (1 - d) steps.
+    average = torch.optim.swa_utils.AveragedModel(
+        net, avg_fn=lambda avg, new, count: args.ema * avg + (1 - args.ema) * new) if args.ema else None
     step = 0
     if os.path.exists(last_path):
         state = torch.load(last_path)
-        if state["recipe"] != recipe:
+        if {**RECIPE_DEFAULTS, **state["recipe"]} != recipe:
             sys.exit(f"{last_path} was made with {state['recipe']}, not {recipe}: use another --checkpoint-dir")
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if args.ema:
+            average.load_state_dict(state["ema"])
         step = state["step"]
         for log in ("train_log.csv", "validation.csv"):
             trim_csv(os.path.join(args.checkpoint_dir, log), step)
@@ -169,7 +182,7 @@ def main(argv=None):
         return
 
     train_cases = [dicom_io.load_lung_case(os.path.join(args.data, name)) for name in args.train_cases]
-    slices = dataset.SliceSet(train_cases)
+    slices = dataset.SliceSet(train_cases, args.snap_band, args.snap_hu)
     del train_cases
     validation_case = dicom_io.load_lung_case(os.path.join(args.data, args.validation_case))
     augment = dataset.Augmentation()
@@ -179,8 +192,10 @@ def main(argv=None):
           f"{args.threads} thread(s), loading took {time.monotonic() - started:.0f} s", flush=True)
 
     def checkpoint():
-        save_atomically({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-                         "recipe": recipe}, last_path)
+        state = {"model": net.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "recipe": recipe}
+        if average is not None:
+            state["ema"] = average.state_dict()
+        save_atomically(state, last_path)
 
     last_checkpoint = time.monotonic()
     step_seconds = 0.0
@@ -202,6 +217,8 @@ def main(argv=None):
         loss = dice_loss + bce
         loss.backward()
         optimizer.step()
+        if average is not None:
+            average.update_parameters(net)
         step_seconds = time.perf_counter() - t0
         step_cpu_seconds = time.process_time() - cpu0
         step += 1
@@ -212,7 +229,7 @@ def main(argv=None):
             print(f"step {step}/{args.steps} loss {loss.item():.4f} (dice {dice_loss.item():.4f} "
                   f"bce {bce.item():.4f}) lr {lr:.2e} {step_seconds:.2f} s/step", flush=True)
         if step % validate_every == 0 or step == args.steps:
-            result = validate(net, validation_case)
+            result = validate(average.module if average is not None else net, validation_case)
             append_csv(os.path.join(args.checkpoint_dir, "validation.csv"),
                        {"step": step, "epoch": f"{step / steps_per_epoch:.2f}", "case": validation_case.name,
                         "dice_3d": f"{result['dice']:.4f}", "dice_3d_raw": f"{result['dice_raw']:.4f}",
@@ -229,7 +246,10 @@ def main(argv=None):
     checkpoint()
     print(f"this session: {(time.monotonic() - started) / 60:.1f} min wall, {time.process_time() / 60:.1f} min CPU", flush=True)
     if step >= args.steps:
-        save_atomically(net.state_dict(), os.path.join(args.checkpoint_dir, "model.pt"))
+        if average is not None:
+            save_atomically(net.state_dict(), os.path.join(args.checkpoint_dir, "model_last_step.pt"))
+        save_atomically((average.module if average is not None else net).state_dict(),
+                        os.path.join(args.checkpoint_dir, "model.pt"))
         print("done; weights in", os.path.join(args.checkpoint_dir, "model.pt"))
     else:
         print(f"stopped at step {step} of {args.steps}; run the same command again to resume")
