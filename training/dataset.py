@@ -13,12 +13,16 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 
 MODEL_SIZE = 256
 HU_MIN, HU_MAX = -1024.0, 600.0
 HU_CENTRE = 0.5 * (HU_MIN + HU_MAX)        # -212
 HU_HALF_RANGE = 0.5 * (HU_MAX - HU_MIN)    # 812
 THRESHOLD = 0.5
+# The 4-connected neighbourhood within an axial slice, for [z, y, x] masks.
+SLICE_CROSS = np.zeros((1, 3, 3), bool)
+SLICE_CROSS[0, 1, :] = SLICE_CROSS[0, :, 1] = True
 
 
 def normalize_hu(hu: torch.Tensor) -> torch.Tensor:
@@ -60,11 +64,8 @@ def snap_to_air_edge(lungs: np.ndarray, hu: np.ndarray, band: int, threshold_hu:
     """
     if band <= 0:
         return lungs
-    from scipy import ndimage
-    cross = np.zeros((1, 3, 3), bool)
-    cross[0, 1, :] = cross[0, :, 1] = True
-    inner = ndimage.binary_erosion(lungs, cross, iterations=band)
-    outer = ndimage.binary_dilation(lungs, cross, iterations=band)
+    inner = ndimage.binary_erosion(lungs, SLICE_CROSS, iterations=band)
+    outer = ndimage.binary_dilation(lungs, SLICE_CROSS, iterations=band)
     return inner | (outer & ~inner & (hu < threshold_hu))
 
 

@@ -29,8 +29,6 @@ def main():
     parser.add_argument("cases", nargs="*", default=list(dicom_io.TRAINING_CASES + dicom_io.VALIDATION_CASES))
     parser.add_argument("--data", default=dicom_io.default_data_root())
     args = parser.parse_args()
-    cross = np.zeros((1, 3, 3), bool)
-    cross[0, 1, :] = cross[0, :, 1] = True
     print(f"{'case':16} {'band 2':>7} {'band 3':>7}  {'best shift (rows, cols)':>24}  "
           f"{'border HU inside':>16} {'outside':>8}")
     for name in args.cases:
@@ -40,8 +38,8 @@ def main():
         shifts = {(dy, dx): postprocess.dice(np.roll(lungs, (dy, dx), axis=(1, 2)), snapped[3])
                   for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
         best = max(shifts, key=shifts.get)
-        inside = lungs & ~ndimage.binary_erosion(lungs, cross)
-        outside = ndimage.binary_dilation(lungs, cross) & ~lungs
+        inside = lungs & ~ndimage.binary_erosion(lungs, dataset.SLICE_CROSS)
+        outside = ndimage.binary_dilation(lungs, dataset.SLICE_CROSS) & ~lungs
         print(f"{name:16} {postprocess.dice(lungs, snapped[2]):7.4f} {postprocess.dice(lungs, snapped[3]):7.4f}  "
               f"{str(best):>14} {shifts[best]:.4f} (0,0 {shifts[(0, 0)]:.4f})  "
               f"{np.median(hu[inside]):16.0f} {np.median(hu[outside]):8.0f}", flush=True)

@@ -155,9 +155,10 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     net = unet.build_model()
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
-    # The average starts from the initial weights; with decay d it spans about 1 / (1 - d) steps.
+    # The average starts from the weights after the first step; with decay d it spans about 1 / (1 - d) steps.
     average = torch.optim.swa_utils.AveragedModel(
         net, avg_fn=lambda avg, new, count: args.ema * avg + (1 - args.ema) * new) if args.ema else None
+    kept = average.module if average is not None else net  # the weights validated and saved as model.pt
     step = 0
     if os.path.exists(last_path):
         state = torch.load(last_path)
@@ -229,7 +230,7 @@ def main(argv=None):
             print(f"step {step}/{args.steps} loss {loss.item():.4f} (dice {dice_loss.item():.4f} "
                   f"bce {bce.item():.4f}) lr {lr:.2e} {step_seconds:.2f} s/step", flush=True)
         if step % validate_every == 0 or step == args.steps:
-            result = validate(average.module if average is not None else net, validation_case)
+            result = validate(kept, validation_case)
             append_csv(os.path.join(args.checkpoint_dir, "validation.csv"),
                        {"step": step, "epoch": f"{step / steps_per_epoch:.2f}", "case": validation_case.name,
                         "dice_3d": f"{result['dice']:.4f}", "dice_3d_raw": f"{result['dice_raw']:.4f}",
@@ -248,8 +249,7 @@ def main(argv=None):
     if step >= args.steps:
         if average is not None:
             save_atomically(net.state_dict(), os.path.join(args.checkpoint_dir, "model_last_step.pt"))
-        save_atomically((average.module if average is not None else net).state_dict(),
-                        os.path.join(args.checkpoint_dir, "model.pt"))
+        save_atomically(kept.state_dict(), os.path.join(args.checkpoint_dir, "model.pt"))
         print("done; weights in", os.path.join(args.checkpoint_dir, "model.pt"))
     else:
         print(f"stopped at step {step} of {args.steps}; run the same command again to resume")
