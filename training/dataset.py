@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
+import postprocess
+
 MODEL_SIZE = 256
 HU_MIN, HU_MAX = -1024.0, 600.0
 HU_CENTRE = 0.5 * (HU_MIN + HU_MAX)        # -212
@@ -69,15 +71,49 @@ def snap_to_air_edge(lungs: np.ndarray, hu: np.ndarray, band: int, threshold_hu:
     return inner | (outer & ~inner & (hu < threshold_hu))
 
 
+def whole_pixel_shift_scores(lungs: np.ndarray, hu: np.ndarray, threshold_hu: float = -400.0) -> dict:
+    """Dice of an expert mask shifted by (rows, columns), each -1, 0 or 1, against its own outline snapped
+    onto the air edge within 3 pixels."""
+    snapped = snap_to_air_edge(lungs, hu, 3, threshold_hu)
+    return {(dy, dx): postprocess.dice(np.roll(lungs, (dy, dx), axis=(1, 2)), snapped)
+            for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
+
+
+def best_whole_pixel_shift(lungs: np.ndarray, hu: np.ndarray, threshold_hu: float = -400.0) -> tuple:
+    """The shift of whole_pixel_shift_scores that brings an expert mask closest to the air edge: (0, 0) when
+    the outlines sit on the image (and on a tie)."""
+    scores = whole_pixel_shift_scores(lungs, hu, threshold_hu)
+    return max(scores, key=lambda shift: (scores[shift], shift == (0, 0)))
+
+
+def carve_dense_edge(lungs: np.ndarray, hu: np.ndarray, band: int, threshold_hu: float) -> np.ndarray:
+    """Removes from an expert mask the pixels within `band` steps inside its outline (in the slice,
+    4-connected) whose HU is at or above `threshold_hu`: chest wall, mediastinum or diaphragm that a coarse
+    outline took in. Nothing is added, so air next to the lung (bowel gas, the other lung) never becomes
+    lung; dense lung deeper than the band keeps the expert's label."""
+    if band <= 0:
+        return lungs
+    inner = ndimage.binary_erosion(lungs, SLICE_CROSS, iterations=band)
+    return inner | (lungs & ~inner & (hu < threshold_hu))
+
+
 class SliceSet:
     """All axial slices of some cases at model size: HU and the expert lung fraction per pixel
-    (optionally after snap_to_air_edge)."""
+    (optionally moved by best_whole_pixel_shift, then carve_dense_edge, then snap_to_air_edge)."""
 
-    def __init__(self, cases, snap_band: int = 0, snap_hu: float = -400.0):
+    def __init__(self, cases, snap_band: int = 0, snap_hu: float = -400.0, align: bool = False,
+                 carve_band: int = 0, carve_hu: float = -300.0):
         hu, target = [], []
+        self.shifts = []
         for case in cases:
             hu.append(resample_to_model(torch.from_numpy(case.volume.hu))[:, 0])
-            lungs = snap_to_air_edge(case.lungs, case.volume.hu, snap_band, snap_hu)
+            lungs = case.lungs
+            if align:
+                shift = best_whole_pixel_shift(lungs, case.volume.hu)
+                self.shifts.append(shift)
+                lungs = np.roll(lungs, shift, axis=(1, 2))
+            lungs = carve_dense_edge(lungs, case.volume.hu, carve_band, carve_hu)
+            lungs = snap_to_air_edge(lungs, case.volume.hu, snap_band, snap_hu)
             # The target keeps the fraction of each model pixel covered by lung (soft at the border).
             target.append(resample_to_model(torch.from_numpy(lungs.astype(np.float32)))[:, 0])
         self.hu = torch.cat(hu)

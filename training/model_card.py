@@ -21,7 +21,54 @@ LICENCES = {
 }
 
 
-def section_training(run: dict, validation: list) -> list:
+# The recipe keys that are command-line flags, with the values train.py takes when the flag is absent.
+RECIPE_FLAGS = {"seed": 1729, "steps": 1100, "batch": 4, "lr": 3e-4, "min_lr": 1e-5, "warmup": 50,
+                "snap_band": 0, "snap_hu": -400.0, "ema": 0.0, "align_labels": False, "carve_band": 0,
+                "carve_hu": -300.0}
+
+
+def train_command(recipe: dict, run: dict) -> str:
+    """The train.py command line that reproduces `recipe`, with the default checkpoint directory."""
+    words = ["/usr/bin/python3 training/train.py"]
+    for key, default in RECIPE_FLAGS.items():
+        value = recipe.get(key, default)
+        if value == default:
+            continue
+        flag = "--" + key.replace("_", "-")
+        words.append(flag if value is True else f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
+    if run.get("threads", 1) != 1:
+        words.append(f"--threads {run['threads']}")
+    return " ".join(words + ["--max-minutes 170"])
+
+
+def label_treatment(recipe: dict) -> str:
+    parts = []
+    if recipe.get("align_labels"):
+        parts.append("each training case's expert masks shifted by the whole pixel that best matches the air edge "
+                     "(`dataset.best_whole_pixel_shift`)")
+    if recipe.get("carve_band"):
+        parts.append(f"expert lung pixels within {recipe['carve_band']} pixels inside the outline and at or above "
+                     f"{recipe['carve_hu']:g} HU removed (`dataset.carve_dense_edge`: chest wall or mediastinum taken "
+                     "in by a coarse outline; nothing is added)")
+    if recipe.get("snap_band"):
+        parts.append(f"outlines snapped onto the air edge within {recipe['snap_band']} pixels at "
+                     f"{recipe['snap_hu']:g} HU (`dataset.snap_to_air_edge`)")
+    if not parts:
+        return "the expert contours as drawn."
+    return "; ".join(parts) + " (`training/label_edges.py` measures why)."
+
+
+def cost(steps_log: list) -> str:
+    """Measured wall and CPU time of the training steps (train_log.csv; validation and loading excluded)."""
+    if not steps_log:
+        return "no step timings recorded"
+    wall = sum(float(row["seconds"]) for row in steps_log)
+    cpu = sum(float(row["cpu_seconds"]) for row in steps_log)
+    return (f"{len(steps_log)} steps took {wall / 3600:.1f} h of wall time and {cpu / 3600:.1f} h of CPU time "
+            f"({cpu / len(steps_log):.1f} CPU s per step) on this 2-core machine")
+
+
+def section_training(run: dict, validation: list, steps_log: list) -> list:
     recipe = run["recipe"]
     lines = [
         "## Training",
@@ -39,9 +86,9 @@ def section_training(run: dict, validation: list) -> list:
         "augmentation (`training/dataset.py`): left-right flips (the network learns the union of both lungs; right "
         "and left are told apart afterwards, by position), rotations within 10 degrees, zoom 0.7-1.45, shifts up "
         "to 8 %, HU scaled by 1 +- 5 % and offset by +-30 HU, Gaussian noise of 0-25 HU.",
-        f"- Command: `/usr/bin/python3 training/train.py --max-minutes 170` (resumable: run it again until it "
-        f"prints \"done\"), PyTorch {run.get('torch', '?')}, {run.get('threads', 1)} CPU thread; about 7 s of one "
-        "core per step, 2.2 hours for the recipe on this 2-core machine.",
+        f"- Labels: {label_treatment(recipe)}",
+        f"- Command: `{train_command(recipe, run)}` (resumable: run it again until it prints \"done\"), PyTorch "
+        f"{run.get('torch', '?')}, {run.get('threads', 1)} CPU thread(s); {cost(steps_log)}.",
         "- SHA-256 of the data archives:",
     ]
     for archive, digest in sorted(run.get("data_sha256", {}).items()):
@@ -123,13 +170,15 @@ def main():
         run = json.load(f)
     with open(os.path.join(args.checkpoint_dir, "validation.csv")) as f:
         validation = list(csv.DictReader(f))
+    with open(os.path.join(args.checkpoint_dir, "train_log.csv")) as f:
+        steps_log = list(csv.DictReader(f))
     with open(args.eval) as f:
         evaluation = json.load(f)
     with open(args.card) as f:
         card = f.read()
     marker = "## Limits"
     head = card.split(marker)[0].rstrip() + "\n\n"
-    extra = section_training(run, validation) + section_results(evaluation) + section_failures()
+    extra = section_training(run, validation, steps_log) + section_results(evaluation) + section_failures()
     with open(args.card, "w") as f:
         f.write(head + "\n".join(extra) + "\nDemo data: LIDC-IDRI (The Cancer Imaging Archive), CC BY 3.0; "
                 "see demo/ATTRIBUTION.\n")

@@ -30,9 +30,11 @@ import postprocess
 
 DATA_ARCHIVES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
 # Settings that define the model; a resumed run must use the same ones.
-RECIPE_KEYS = ("seed", "steps", "batch", "lr", "min_lr", "warmup", "train_cases", "snap_band", "snap_hu", "ema")
+RECIPE_KEYS = ("seed", "steps", "batch", "lr", "min_lr", "warmup", "train_cases", "snap_band", "snap_hu", "ema",
+               "align_labels", "carve_band", "carve_hu")
 # Recipe settings added later, with the values that reproduce runs made before them.
-RECIPE_DEFAULTS = {"snap_band": 0, "snap_hu": -400.0, "ema": 0.0}
+RECIPE_DEFAULTS = {"snap_band": 0, "snap_hu": -400.0, "ema": 0.0, "align_labels": False, "carve_band": 0,
+                   "carve_hu": -300.0}
 
 
 def parse_args(argv=None):
@@ -51,6 +53,13 @@ def parse_args(argv=None):
     parser.add_argument("--snap-band", type=int, default=0,
                         help="move the expert outlines onto the air edge within this many pixels (0: as drawn)")
     parser.add_argument("--snap-hu", type=float, default=-400.0, help="the air edge of --snap-band, in HU")
+    parser.add_argument("--align-labels", action="store_true",
+                        help="shift each case's expert masks by the whole pixel (-1, 0 or 1 in rows and columns) "
+                             "that best matches the air edge (dataset.best_whole_pixel_shift)")
+    parser.add_argument("--carve-band", type=int, default=0,
+                        help="drop expert lung pixels within this many pixels inside the outline that are "
+                             "denser than --carve-hu (0: as drawn)")
+    parser.add_argument("--carve-hu", type=float, default=-300.0, help="the density limit of --carve-band, in HU")
     parser.add_argument("--ema", type=float, default=0.0,
                         help="keep an exponential moving average of the weights with this decay per step; "
                              "it is validated and becomes model.pt (0: the last step's weights)")
@@ -183,7 +192,10 @@ def main(argv=None):
         return
 
     train_cases = [dicom_io.load_lung_case(os.path.join(args.data, name)) for name in args.train_cases]
-    slices = dataset.SliceSet(train_cases, args.snap_band, args.snap_hu)
+    slices = dataset.SliceSet(train_cases, args.snap_band, args.snap_hu, args.align_labels, args.carve_band,
+                              args.carve_hu)
+    if args.align_labels:
+        print("label shifts (rows, columns):", dict(zip(args.train_cases, slices.shifts)), flush=True)
     del train_cases
     validation_case = dicom_io.load_lung_case(os.path.join(args.data, args.validation_case))
     augment = dataset.Augmentation()
