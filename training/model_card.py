@@ -88,7 +88,8 @@ def section_training(run: dict, validation: list, steps_log: list) -> list:
         "to 8 %, HU scaled by 1 +- 5 % and offset by +-30 HU, Gaussian noise of 0-25 HU.",
         f"- Labels: {label_treatment(recipe)}",
         f"- Command: `{train_command(recipe, run)}` (resumable: run it again until it prints \"done\"), PyTorch "
-        f"{run.get('torch', '?')}, {run.get('threads', 1)} CPU thread(s); {cost(steps_log)}.",
+        f"{run.get('torch', '?')}, {run.get('threads', 1)} CPU thread{'s' if run.get('threads', 1) > 1 else ''}; "
+        f"{cost(steps_log)}.",
         "- SHA-256 of the data archives:",
     ]
     for archive, digest in sorted(run.get("data_sha256", {}).items()):
