@@ -12,6 +12,8 @@ import csv
 import json
 import os
 
+import train
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 LICENCES = {
@@ -21,21 +23,21 @@ LICENCES = {
 }
 
 
-# The recipe keys that are command-line flags, with the values train.py takes when the flag is absent.
-RECIPE_FLAGS = {"seed": 1729, "steps": 1100, "batch": 4, "lr": 3e-4, "min_lr": 1e-5, "warmup": 50,
-                "snap_band": 0, "snap_hu": -400.0, "ema": 0.0, "align_labels": False, "carve_band": 0,
-                "carve_hu": -300.0}
-
-
 def train_command(recipe: dict, run: dict) -> str:
     """The train.py command line that reproduces `recipe`, with the default checkpoint directory."""
     words = ["/usr/bin/python3 training/train.py"]
-    for key, default in RECIPE_FLAGS.items():
-        value = recipe.get(key, default)
-        if value == default:
+    defaults = vars(train.parse_args([]))
+    for key in train.RECIPE_KEYS:
+        value = recipe.get(key, defaults[key])
+        if value == defaults[key]:
             continue
         flag = "--" + key.replace("_", "-")
-        words.append(flag if value is True else f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, list):
+            words.append(" ".join([flag] + [str(item) for item in value]))
+        else:
+            words.append(f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
     if run.get("threads", 1) != 1:
         words.append(f"--threads {run['threads']}")
     return " ".join(words + ["--max-minutes 170"])
