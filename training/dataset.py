@@ -71,19 +71,22 @@ def snap_to_air_edge(lungs: np.ndarray, hu: np.ndarray, band: int, threshold_hu:
     return inner | (outer & ~inner & (hu < threshold_hu))
 
 
-def whole_pixel_shift_scores(lungs: np.ndarray, hu: np.ndarray, threshold_hu: float = -400.0) -> dict:
-    """Dice of an expert mask shifted by (rows, columns), each -1, 0 or 1, against its own outline snapped
-    onto the air edge within 3 pixels."""
-    snapped = snap_to_air_edge(lungs, hu, 3, threshold_hu)
+def whole_pixel_shift_scores(lungs: np.ndarray, snapped: np.ndarray) -> dict:
+    """Dice of an expert mask shifted by (rows, columns), each -1, 0 or 1, against `snapped`, its own outline
+    snapped onto the air edge (snap_to_air_edge)."""
     return {(dy, dx): postprocess.dice(np.roll(lungs, (dy, dx), axis=(1, 2)), snapped)
             for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
 
 
-def best_whole_pixel_shift(lungs: np.ndarray, hu: np.ndarray, threshold_hu: float = -400.0) -> tuple:
-    """The shift of whole_pixel_shift_scores that brings an expert mask closest to the air edge: (0, 0) when
-    the outlines sit on the image (and on a tie)."""
-    scores = whole_pixel_shift_scores(lungs, hu, threshold_hu)
+def closest_shift(scores: dict) -> tuple:
+    """The shift of whole_pixel_shift_scores with the best Dice; (0, 0) on a tie."""
     return max(scores, key=lambda shift: (scores[shift], shift == (0, 0)))
+
+
+def best_whole_pixel_shift(lungs: np.ndarray, hu: np.ndarray, threshold_hu: float = -400.0) -> tuple:
+    """The whole-pixel shift that brings an expert mask closest to its outline snapped onto the air edge within
+    3 pixels: (0, 0) when the outlines sit on the image."""
+    return closest_shift(whole_pixel_shift_scores(lungs, snap_to_air_edge(lungs, hu, 3, threshold_hu)))
 
 
 def carve_dense_edge(lungs: np.ndarray, hu: np.ndarray, band: int, threshold_hu: float) -> np.ndarray:

@@ -35,8 +35,8 @@ def main():
         case = dicom_io.load_lung_case(os.path.join(args.data, name))
         lungs, hu = case.lungs, case.volume.hu
         snapped = {band: dataset.snap_to_air_edge(lungs, hu, band, EDGE_HU) for band in (2, 3)}
-        shifts = dataset.whole_pixel_shift_scores(lungs, hu, EDGE_HU)
-        best = dataset.best_whole_pixel_shift(lungs, hu, EDGE_HU)
+        shifts = dataset.whole_pixel_shift_scores(lungs, snapped[3])
+        best = dataset.closest_shift(shifts)
         inside = lungs & ~ndimage.binary_erosion(lungs, dataset.SLICE_CROSS)
         outside = ndimage.binary_dilation(lungs, dataset.SLICE_CROSS) & ~lungs
         print(f"{name:16} {postprocess.dice(lungs, snapped[2]):7.4f} {postprocess.dice(lungs, snapped[3]):7.4f}  "
