@@ -2,7 +2,7 @@
 
 #include <system_error>
 
-#include "json_value.hpp"
+#include "util/json.hpp"
 
 namespace cairn::plugin {
 
@@ -18,15 +18,24 @@ bool is_valid_connect_source(std::string_view source) {
 
 namespace {
 
-bool read_root(const JsonValue& section, std::string_view key, const std::filesystem::path& config_dir,
+// Orthanc hands over its whole configuration, written by its own JSON writer: far larger than a model's metadata
+// may be, but still bounded, and nested no deeper than a person would write it.
+json::Limits configuration_limits() {
+  json::Limits limits;
+  limits.max_bytes = size_t{16} << 20;
+  limits.max_depth = 64;
+  return limits;
+}
+
+bool read_root(const json::Value& section, std::string_view key, const std::filesystem::path& config_dir,
                std::filesystem::path& root, SettingsResult& result) {
-  const JsonValue* v = section.find(key);
+  const json::Value* v = section.find(key);
   if (v == nullptr) return true;
-  if (!v->is_string() || v->as_string().empty()) {
+  if (!v->is(json::Value::Kind::kString) || v->string.empty()) {
     result.error = "\"Cairn\"." + std::string(key) + " must be a non-empty string (a folder)";
     return false;
   }
-  std::filesystem::path p(v->as_string());
+  std::filesystem::path p(v->string);
   root = p.is_absolute() ? p : config_dir / p;
   return true;
 }
@@ -36,43 +45,44 @@ bool read_root(const JsonValue& section, std::string_view key, const std::filesy
 SettingsResult read_settings(std::string_view orthanc_config, const std::filesystem::path& config_dir,
                              const Settings& defaults) {
   SettingsResult result;
-  JsonParseResult parsed = parse_json(orthanc_config);
-  if (!parsed.value) {
-    result.error = "cannot read Orthanc's configuration: " + parsed.error;
+  Result<json::Value> parsed = json::parse(orthanc_config, configuration_limits());
+  if (!parsed.is_ok()) {
+    result.error = "cannot read Orthanc's configuration: " + parsed.status().message();
     return result;
   }
   Settings settings = defaults;
-  const JsonValue* section = parsed.value->find("Cairn");
+  const json::Value* section = parsed->find("Cairn");
   if (section != nullptr) {
-    if (!section->is_object()) {
+    if (!section->is(json::Value::Kind::kObject)) {
       result.error = "\"Cairn\" must be an object";
       return result;
     }
-    if (const JsonValue* v = section->find("Enabled")) {
-      if (!v->is_bool()) {
+    if (const json::Value* v = section->find("Enabled")) {
+      if (!v->is(json::Value::Kind::kBool)) {
         result.error = "\"Cairn\".Enabled must be true or false";
         return result;
       }
-      settings.enabled = v->as_bool();
+      settings.enabled = v->boolean;
     }
     if (!read_root(*section, "ViewerRoot", config_dir, settings.viewer_root, result)) return result;
     if (!read_root(*section, "ModelsRoot", config_dir, settings.models_root, result)) return result;
-    if (const JsonValue* v = section->find("ConnectSrc")) {
-      if (!v->is_array()) {
+    if (const json::Value* v = section->find("ConnectSrc")) {
+      if (!v->is(json::Value::Kind::kArray)) {
         result.error = "\"Cairn\".ConnectSrc must be a list of origins such as \"https://pacs.example.org\"";
         return result;
       }
-      for (const JsonValue& item : v->items()) {
-        if (!item.is_string() || !is_valid_connect_source(item.as_string())) {
+      for (const json::Value& item : v->items) {
+        const bool is_string = item.is(json::Value::Kind::kString);
+        if (!is_string || !is_valid_connect_source(item.string)) {
           result.error = "\"Cairn\".ConnectSrc: each entry must be an origin such as \"https://pacs.example.org\" "
                          "(letters, digits and . - : / * _ only)";
-          if (item.is_string()) result.error += "; got \"" + item.as_string() + "\"";
+          if (is_string) result.error += "; got \"" + item.string + "\"";
           return result;
         }
-        settings.connect_src.push_back(item.as_string());
+        settings.connect_src.push_back(item.string);
       }
     }
-    for (const auto& [key, value] : section->members()) {
+    for (const auto& [key, value] : section->members) {
       if (key != "Enabled" && key != "ViewerRoot" && key != "ModelsRoot" && key != "ConnectSrc") {
         result.warnings.push_back("unknown option \"Cairn\"." + key + " ignored (known: Enabled, ViewerRoot, "
                                   "ModelsRoot, ConnectSrc)");
