@@ -18,6 +18,11 @@ packages=(
   orthanc orthanc-dicomweb orthanc-dev curl xz-utils
   python3-pydicom python3-scipy dcmtk dicom3tools
   clang-19 libclang-rt-19-dev  # the fuzz preset: libFuzzer and the sanitizers' runtimes (fuzz/, docs/security.md)
+  # The WebAssembly presets (cmake/wasm32-wasi.cmake): clang-19 only recommends llvm-19 (llvm-ar-19, llvm-ranlib-19)
+  # and lld-19 (wasm-ld), and apt-get runs here without recommends, so each is named. wasi-libc and libc++/libc++abi
+  # for wasm32 are the module's C and C++ libraries, libclang-rt-19-dev-wasm32 its compiler builtins, wabt the
+  # wasm-validate run after each link, binaryen the wasm-opt that clang runs on the SIMD128 build's link.
+  llvm-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32 wabt binaryen
   nginx openssl wrk postgresql orthanc-postgresql
 )
 missing=()
