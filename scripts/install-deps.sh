@@ -6,7 +6,7 @@
 # Python references of the DICOM and segmentation tests), DCMTK and
 # dicom3tools (independent readers and the dciodvfy validator that the DICOM tests check Cairn's files with),
 # nginx, openssl, wrk, PostgreSQL and orthanc-postgresql (the deploy/ checks: nginx template, load, scale-out),
-# and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
+# the AArch64 cross-compiler and qemu-user (the NEON kernel's tests), and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,7 @@ packages=(
   # wasm-validate run after each link, binaryen the wasm-opt that clang runs on the SIMD128 build's link.
   llvm-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32 wabt binaryen
   nginx openssl wrk postgresql orthanc-postgresql
+  g++-aarch64-linux-gnu qemu-user  # the AArch64 build and its NEON kernel tests under emulation (test-aarch64.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The engine's kernel tests on 64-bit ARM (the NEON GEMM micro-kernel and the scalar paths compiled for AArch64),
-# cross-compiled with Debian's g++-aarch64-linux-gnu and run under qemu-user. Not part of `make test` (it needs
-# both packages: apt-get install g++-aarch64-linux-gnu qemu-user). Usage:
+# The engine's unit tests on 64-bit ARM (the NEON GEMM micro-kernel and the scalar paths compiled for AArch64),
+# cross-compiled with Debian's g++-aarch64-linux-gnu and run under qemu-user. `make test` runs it (scripts/test.sh;
+# scripts/install-deps.sh installs both packages). Usage:
 #   scripts/test-aarch64.sh [BUILD_DIR]      (default build/aarch64; JOBS=N for the build's parallelism)
 # Extra arguments after BUILD_DIR go to the test binary, e.g. --gtest_filter='GemmMicrokernels.*'.
 set -euo pipefail
@@ -35,11 +35,11 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUIL
   -DCMAKE_FIND_ROOT_PATH="$gtest_prefix" >/dev/null
 cmake --build "$build" -j "$jobs" --target cairn_unit_tests
 
-echo "== kernel tests under qemu-aarch64"
-# The kernel suites (GEMM micro-kernels, Winograd, the direct and depthwise convolutions, thread counts) by default:
-# seconds of emulation, except Winograd's comparison with the naive convolution in double (minutes).
-# The whole unit binary runs too (--gtest_filter='*'), including the 512 x 512 U-Net of FastKernels, only slower.
-filter='GemmMicrokernels.*:Winograd.*:Threads.*:DepthwiseConv.*:RowBufferConv.*:DirectConv.*'
+echo "== unit tests under qemu-aarch64"
+# The whole unit binary, as ctest's unit label runs it natively: every operator, the loader, the passes, and the
+# kernel suites (GEMM micro-kernels with the NEON one, Winograd, direct and depthwise convolutions, thread counts),
+# about 15 s of emulation. Left out as natively: the paper's U-Net at 512 x 512 against the reference kernels
+# (FastKernels, which needs build/zoo and would take hours of emulation for its 96 GFLOP reference path).
 args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(--gtest_filter="$filter")
+[ ${#args[@]} -gt 0 ] || args=(--gtest_filter=-FastKernels.PaperUnetMaskAgreesWithReference)
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$build/tests/cairn_unit_tests" "${args[@]}"

@@ -21,6 +21,9 @@ for preset in wasm-simd wasm-relaxed; do
   # The kernel tests of this build (every micro-kernel and transform against the reference) in Node's WASI.
   ctest --test-dir "build/$preset" -L wasm --output-on-failure --timeout 1500
 done
+echo "== AArch64 build (NEON), its unit tests under qemu-aarch64"
+# Cross-compiled with g++-aarch64-linux-gnu: the unit suites, with the NEON GEMM micro-kernel among the kernels.
+scripts/test-aarch64.sh build/aarch64
 # The viewer (web/dist/viewer, with both builds' .wasm files), which the plugin and deploy/ suites serve.
 echo "== the viewer"
 (cd web && npm run build:viewer)

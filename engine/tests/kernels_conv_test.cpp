@@ -16,6 +16,7 @@
 // computed from its matrices.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdlib>
@@ -123,36 +124,75 @@ const WinogradMatrices& winograd_matrices(int64_t tile) {
   return tile == 2 ? f2 : f4;
 }
 
-// S of the header: the Winograd computation of output (co, oy, ox) on absolute values, in double.
-double winograd_abs_sum(const WinogradMatrices& wm, const SpatialGeometry& g, int64_t cin, const float* x,
-                        const float* w, int64_t co, int64_t oy, int64_t ox) {
-  const int64_t m = wm.tile, a = wm.alpha;
-  const int64_t ty = oy / m, tx = ox / m, r = oy % m, c = ox % m;
-  double total = 0;
-  for (int64_t ci = 0; ci < cin; ++ci) {
-    double d[6][6];
+// S of the header for every output (co, oy, ox): the Winograd computation on absolute values, in double. The
+// transformed weights |G||g||G^T| are formed once per (co, ci) and the transformed inputs |B^T||d||B| once per
+// (ci, tile); their products, summed over ci, are shared by the tile's m x m outputs. Laid out as the output.
+std::vector<double> winograd_abs_sums(const WinogradMatrices& wm, const SpatialGeometry& g, int64_t cin, int64_t cout,
+                                      const float* x, const float* w) {
+  const int64_t m = wm.tile, a = wm.alpha, points = a * a;
+  const int64_t oh = g.out[1], ow = g.out[2], tiles_y = (oh + m - 1) / m, tiles_x = (ow + m - 1) / m;
+  std::vector<double> u(size_t(cout * cin * points)), v(size_t(cin * tiles_y * tiles_x * points));
+  for (int64_t k = 0; k < cout * cin; ++k) {
+    const float* kernel = w + k * 9;
     for (int64_t i = 0; i < a; ++i) {
       for (int64_t j = 0; j < a; ++j) {
-        const int64_t iy = ty * m - g.pad_begin[1] + i, ix = tx * m - g.pad_begin[2] + j;
-        const bool inside = iy >= 0 && iy < g.in[1] && ix >= 0 && ix < g.in[2];
-        d[i][j] = inside ? std::fabs(x[(ci * g.in[1] + iy) * g.in[2] + ix]) : 0.0;
-      }
-    }
-    const float* k = w + (co * cin + ci) * 9;
-    for (int64_t i = 0; i < a; ++i) {
-      for (int64_t j = 0; j < a; ++j) {
-        double u = 0, v = 0;
+        double sum = 0;
         for (int p = 0; p < 3; ++p) {
-          for (int q = 0; q < 3; ++q) u += std::fabs(wm.g[i][p]) * std::fabs(k[p * 3 + q]) * std::fabs(wm.g[j][q]);
+          for (int q = 0; q < 3; ++q) {
+            sum += std::fabs(wm.g[i][p]) * std::fabs(kernel[p * 3 + q]) * std::fabs(wm.g[j][q]);
+          }
         }
-        for (int64_t p = 0; p < a; ++p) {
-          for (int64_t q = 0; q < a; ++q) v += std::fabs(wm.bt[i][p]) * d[p][q] * std::fabs(wm.bt[j][q]);
-        }
-        total += std::fabs(wm.at[r][i]) * std::fabs(wm.at[c][j]) * u * v;
+        u[size_t(k * points + i * a + j)] = sum;
       }
     }
   }
-  return total;
+  for (int64_t ci = 0; ci < cin; ++ci) {
+    for (int64_t t = 0; t < tiles_y * tiles_x; ++t) {
+      double d[6][6];
+      for (int64_t i = 0; i < a; ++i) {
+        for (int64_t j = 0; j < a; ++j) {
+          const int64_t iy = (t / tiles_x) * m - g.pad_begin[1] + i, ix = (t % tiles_x) * m - g.pad_begin[2] + j;
+          const bool inside = iy >= 0 && iy < g.in[1] && ix >= 0 && ix < g.in[2];
+          d[i][j] = inside ? std::fabs(x[(ci * g.in[1] + iy) * g.in[2] + ix]) : 0.0;
+        }
+      }
+      for (int64_t i = 0; i < a; ++i) {
+        for (int64_t j = 0; j < a; ++j) {
+          double sum = 0;
+          for (int64_t p = 0; p < a; ++p) {
+            for (int64_t q = 0; q < a; ++q) sum += std::fabs(wm.bt[i][p]) * d[p][q] * std::fabs(wm.bt[j][q]);
+          }
+          v[size_t((ci * tiles_y * tiles_x + t) * points + i * a + j)] = sum;
+        }
+      }
+    }
+  }
+  std::vector<double> s(size_t(cout * oh * ow));
+  std::vector<double> products(static_cast<size_t>(points));
+  for (int64_t co = 0; co < cout; ++co) {
+    for (int64_t t = 0; t < tiles_y * tiles_x; ++t) {
+      std::fill(products.begin(), products.end(), 0.0);
+      for (int64_t ci = 0; ci < cin; ++ci) {
+        const double* uc = &u[size_t((co * cin + ci) * points)];
+        const double* vc = &v[size_t((ci * tiles_y * tiles_x + t) * points)];
+        for (int64_t k = 0; k < points; ++k) products[size_t(k)] += uc[k] * vc[k];
+      }
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t c = 0; c < m; ++c) {
+          const int64_t oy = (t / tiles_x) * m + r, ox = (t % tiles_x) * m + c;
+          if (oy >= oh || ox >= ow) continue;
+          double total = 0;
+          for (int64_t i = 0; i < a; ++i) {
+            for (int64_t j = 0; j < a; ++j) {
+              total += std::fabs(wm.at[r][i]) * std::fabs(wm.at[c][j]) * products[size_t(i * a + j)];
+            }
+          }
+          s[size_t((co * oh + oy) * ow + ox)] = total;
+        }
+      }
+    }
+  }
+  return s;
 }
 
 // Even trials have many channels for few pixels (F(2x2): its transformed weights per output pixel are large, see
@@ -204,12 +244,13 @@ TEST(Winograd, MatchesNaiveWithinItsErrorBoundOnRandomShapes) {
     ASSERT_EQ(ran.shape, (Shape{1, cout, g.out[1], g.out[2]}));
     std::vector<float> expected(ran.y.size());
     conv_direct_naive(g, 1, cin, cout, 1, x.data(), wt.data(), b.data(), act, expected.data(), nullptr);
+    const std::vector<double> sums = winograd_abs_sums(wm, g, cin, cout, x.data(), wt.data());
     for (int64_t co = 0; co < cout; ++co) {
       for (int64_t oy = 0; oy < g.out[1]; ++oy) {
         for (int64_t ox = 0; ox < g.out[2]; ++ox) {
           const size_t i = size_t((co * g.out[1] + oy) * g.out[2] + ox);
-          const double s = winograd_abs_sum(wm, g, cin, x.data(), wt.data(), co, oy, ox);
-          const double tol = 2.0 * double(cin + 20) * std::ldexp(1.0, -24) * s + 2.0 * FLT_EPSILON * std::fabs(expected[i]);
+          const double tol =
+              2.0 * double(cin + 20) * std::ldexp(1.0, -24) * sums[i] + 2.0 * FLT_EPSILON * std::fabs(expected[i]);
           ASSERT_NEAR(ran.y[i], expected[i], tol) << "trial " << trial << " F(" << tile << "x" << tile << ") co " << co
                                                   << " at " << oy << "," << ox << " of " << shape_to_string(ran.shape)
                                                   << " pads " << pt << pl << pb << pr;
