@@ -12,6 +12,7 @@ export interface ViewerState {
   // retrying: while the PACS cannot deliver a frame (the job waits and asks again).
   seriesJob: { done: number; total: number; retrying?: { attempt: number; delayMs: number } | null } | null;
   volumes: { value: number; voxels: number; ml: number }[] | null;
+  unevenSpacing: { minGapMm: number; maxGapMm: number } | null;
   sliceAreasCm2: number[] | null;
   error: string | null; // the error banner's text when shown
   workersStarted: number; // inference workers the page has started (a stopped one is replaced)

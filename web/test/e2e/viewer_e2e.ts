@@ -5,7 +5,8 @@
 // Checks: the slice and series masks equal the native reference (pydicom + the training code's preprocessing +
 // `cairn run` + its post-processing: native_reference.py) and `cairn segment`'s once that is built, volumes are finite and positive, the page is cross-origin
 // isolated and used threads, no request left the origin, errors show as messages, cancel and resume work, a worker
-// out of memory (a real one: the engine's memory capped with ?memory=MiB) or crashed is reported and replaced.
+// out of memory (a real one: the engine's memory capped with ?memory=MiB) or crashed is reported and replaced, a
+// series with a slice missing is measured with the gap counted and says so.
 // Measures and prints (never asserts): first paint, scroll frame rate (idle and while the worker segments),
 // click-to-overlay and whole-series time with 1 and 2 threads. Screenshots go to build/e2e/.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -321,6 +322,24 @@ try {
 
   // ---- 7. The inference worker out of memory (the engine's memory capped by ?memory=160), then crashed.
   await checkOutOfMemory(page, { origin: orthanc.origin, demoStudyUid: studyUid, fits: 'unet-paper-dev', tooBig: 'unet-512-dev', shots, check });
+  // ---- 8. The demo series with its middle slice missing, as another study: the volume counts the missing slice as the
+  // mean of its neighbours (each slice counts for half the gap to each neighbour) and says that a slice may be missing.
+  const gappedDir = join(work, 'gapped');
+  const removedAt = Number(execFileSync(python, [join(repoRoot, 'web/test/e2e/make_gapped_series.py'), studyDir, gappedDir], { encoding: 'utf8' }).trim());
+  const gappedStudyUid = await orthanc.upload(readdirSync(gappedDir).map((f) => join(gappedDir, f)));
+  await page.goto(`${orthanc.origin}/cairn/?study=${gappedStudyUid}&threads=2`);
+  await waitForState(page, (s) => s.slices > 0 && s.drawn >= 0, 60_000);
+  await page.click('#segment-series');
+  const gapped = await waitForState(page, (s) => s.volumes !== null, 900_000);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(shots, '8-missing-slice.png') });
+  const gappedText = (await page.textContent('#volume')) ?? '';
+  const gaps = gapped.unevenSpacing;
+  check(gapped.slices === 59 && gaps !== null && Math.abs(gaps.maxGapMm - 2 * gaps.minGapMm) < 0.01 && /slices unevenly spaced, gaps [\d.]+ to [\d.]+ mm: a slice may be missing/.test(gappedText),
+    `a series without its slice at ${removedAt} mm says a slice may be missing`, gappedText);
+  const gappedTotal = gapped.volumes!.reduce((sum, v) => sum + v.ml, 0);
+  check(Math.abs(gappedTotal - total) < 0.01 * total, "its volume is within 1 % of the whole series' (the gap counted, not dropped)",
+    `${gappedTotal.toFixed(1)} mL against ${total.toFixed(1)} mL`);
 } finally {
   await browser.close();
   await orthanc.stop();

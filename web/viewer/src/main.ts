@@ -10,7 +10,7 @@ import { DicomWebClient, DicomWebError } from './dicomweb.js';
 import type { SegInfo, SegmentationSpec, SegWriteInfo } from '../../engine/engine.js';
 import { formatPatientPosition, patientPosition } from './geometry.js';
 import { InferenceService, timeLeftSeconds } from './inference.js';
-import { labelAreasCm2, labelCounts, labelVolumes, sliceSpacingMm, type LabelVolume } from './measure.js';
+import { labelAreasCm2, labelCounts, labelVolumes, sliceThicknessesMm, unevenSpacing, type LabelVolume } from './measure.js';
 import { userMessage } from './messages.js';
 import { checkCtSeries, WINDOW_PRESETS, type Window } from './pixels.js';
 import { SeriesFrames } from './series_frames.js';
@@ -54,6 +54,7 @@ interface SeriesResult {
   labels: Uint8Array; // slices*rows*cols, slices in the order of SeriesFrames.slices
   pixels: number;
   volumes: LabelVolume[] | null; // null without geometry
+  unevenSpacing: { minGapMm: number; maxGapMm: number } | null; // the gaps, when a slice may be missing
   sliceAreasCm2: number[] | null; // foreground area per slice
 }
 const seriesResults = new Map<string, SeriesResult>();
@@ -387,12 +388,12 @@ function showSegOverlay(spec: SegmentationSpec | undefined): boolean {
       [COMPARE_ONLY_B, [60, 140, 255]],
     ] as const));
     const c = comparison(overlay, result);
-    const voxelMl = voxelVolumeMl(series);
+    const voxelMl = sliceVoxelMl(series);
     const fmt = (d: number | null) => (d === null ? '—' : d.toFixed(3));
     const volumes = voxelMl === null ? '' : (() => {
-      const a = c.voxelsA * voxelMl;
-      const b = c.voxelsB * voxelMl;
-      const slice = (c.sliceVoxelsA[current] - c.sliceVoxelsB[current]) * voxelMl;
+      const a = c.sliceVoxelsA.reduce((sum, n, k) => sum + n * voxelMl[k], 0);
+      const b = c.sliceVoxelsB.reduce((sum, n, k) => sum + n * voxelMl[k], 0);
+      const slice = (c.sliceVoxelsA[current] - c.sliceVoxelsB[current]) * voxelMl[current];
       return `; volume: model ${a.toFixed(1)} mL, ${overlay.kind} ${b.toFixed(1)} mL, difference ${(a - b).toFixed(1)} mL` +
         `${b > 0 ? ` (${(((a - b) / b) * 100).toFixed(1)} %)` : ''}, on this slice ${slice.toFixed(2)} mL`;
     })();
@@ -417,10 +418,11 @@ function comparison(overlay: SegOverlay, result: SeriesResult): Comparison {
   return c;
 }
 
-function voxelVolumeMl(s: SeriesFrames): number | null {
-  const spacing = sliceSpacingMm(s.slices.map((x) => x.geometry));
+// The volume of one voxel of each slice in mL (its thickness: sliceThicknessesMm).
+function sliceVoxelMl(s: SeriesFrames): number[] | null {
+  const thicknesses = sliceThicknessesMm(s.slices.map((x) => x.geometry));
   const g = s.slices[0].geometry;
-  return spacing === null || g === null ? null : (g.pixelSpacing[0] * g.pixelSpacing[1] * spacing) / 1000;
+  return thicknesses === null || g === null ? null : thicknesses.map((t) => (g.pixelSpacing[0] * g.pixelSpacing[1] * t) / 1000);
 }
 
 // A stored SEG series: its (first) instance, read in the worker, placed on the series it references, which opens.
@@ -586,9 +588,12 @@ function showSeriesResult(spec: SegmentationSpec | undefined): void {
   else {
     const ml = (v: number) => `${Math.round(v).toLocaleString('en')} mL`;
     const total = result.volumes.reduce((sum, v) => sum + v.ml, 0);
-    $('volume').textContent = result.volumes.length > 1
+    const gaps = result.unevenSpacing;
+    $('volume').textContent = (result.volumes.length > 1
       ? `Lung volume: ${result.volumes.map((v) => `${labelName(spec, v.value).toLowerCase()} ${ml(v.ml)}`).join(', ')}, total ${ml(total)}`
-      : `${labelName(spec, result.volumes[0].value)} volume: ${ml(total)}`;
+      : `${labelName(spec, result.volumes[0].value)} volume: ${ml(total)}`) + (gaps === null ? '' :
+      ` (slices unevenly spaced, gaps ${gaps.minGapMm.toFixed(2)} to ${gaps.maxGapMm.toFixed(2)} mm: a slice may be missing; ` +
+      'each slice counts for half the gap to each neighbour)');
   }
   chart.hidden = result.sliceAreasCm2 === null;
   if (result.sliceAreasCm2 !== null) drawAreaChart(chart, result.sliceAreasCm2, current);
@@ -881,14 +886,15 @@ function measureSeries(s: SeriesFrames, labels: Uint8Array, spec: SegmentationSp
   const { rows, columns } = s.slices[0].format;
   const pixels = rows * columns;
   const values = spec.splitLeftRight ? [1, 2] : [1];
-  const spacing = sliceSpacingMm(s.slices.map((x) => x.geometry));
+  const geometries = s.slices.map((x) => x.geometry);
+  const thicknesses = sliceThicknessesMm(geometries);
   const g = s.slices[0].geometry;
-  const volumes = spacing === null || g === null ? null : labelVolumes(labels, values, g.pixelSpacing, spacing);
+  const volumes = thicknesses === null || g === null ? null : labelVolumes(labels, values, g.pixelSpacing, thicknesses);
   const sliceAreasCm2 = g === null ? null : s.slices.map((x, i) => {
     const counts = labelCounts(labels, i * pixels, pixels);
     return values.reduce((sum, v) => sum + counts[v], 0) * (x.geometry ?? g).pixelSpacing[0] * (x.geometry ?? g).pixelSpacing[1] / 100;
   });
-  return { labels, pixels, volumes, sliceAreasCm2 };
+  return { labels, pixels, volumes, unevenSpacing: unevenSpacing(geometries), sliceAreasCm2 };
 }
 
 $('apply').addEventListener('click', () => void applyDeepLearning());
@@ -928,6 +934,7 @@ $('overlay-opacity').addEventListener('input', (e) => {
       seriesJob: seriesJob === null ? null : { done: seriesJob.done, total: seriesJob.total, retrying: seriesJob.retrying === null ? null : { attempt: seriesJob.retrying.attempt, delayMs: seriesJob.retrying.delayMs } },
       error: $('error').hidden ? null : $('error-text').textContent,
       volumes: result?.volumes ?? null,
+      unevenSpacing: result?.unevenSpacing ?? null,
       sliceAreasCm2: result?.sliceAreasCm2 ?? null,
     };
   },

@@ -16,13 +16,37 @@ export function foregroundCount(mask: Uint8Array): number {
   return n;
 }
 
-// The distance between adjacent slices in mm: the (lower) median gap between slice locations along their normal
-// (robust to a missing slice). null when the slices have no geometry or all share one location.
-export function sliceSpacingMm(geometries: readonly (SliceGeometry | null)[]): number | null {
+// Each slice's share of the series' extent along the slice normal in mm, in the order given: half the gap to each
+// neighbour (the first and the last slice: their one gap, twice). Evenly spaced slices each get the spacing; the two
+// slices either side of a missing one share its thickness, so a volume counts the missing slice as the mean of its
+// neighbours instead of leaving it out. null when a slice has no geometry or all lie at one location.
+export function sliceThicknessesMm(geometries: readonly (SliceGeometry | null)[]): number[] | null {
   if (geometries.length < 2 || geometries.some((g) => g === null)) return null;
+  const locations = geometries.map((g) => sliceLocation(g!));
+  const order = locations.map((_, i) => i).sort((a, b) => locations[a] - locations[b]);
+  const sorted = order.map((i) => locations[i]);
+  const last = sorted.length - 1;
+  if (sorted[last] - sorted[0] <= 1e-6) return null;
+  const thicknesses = new Array<number>(geometries.length);
+  order.forEach((index, k) => {
+    const below = sorted[Math.max(k, 1)] - sorted[Math.max(k, 1) - 1];
+    const above = sorted[Math.min(k, last - 1) + 1] - sorted[Math.min(k, last - 1)];
+    thicknesses[index] = (below + above) / 2;
+  });
+  return thicknesses;
+}
+
+// The smallest and the largest gap between adjacent slice locations, in mm, when they differ by more than 1 % of the
+// mean gap: a slice may be missing (`cairn segment` refuses such a series by the same rule). null when the slices
+// are evenly spaced, or without geometry.
+export function unevenSpacing(geometries: readonly (SliceGeometry | null)[]): { minGapMm: number; maxGapMm: number } | null {
+  if (geometries.length < 3 || geometries.some((g) => g === null)) return null;
   const locations = geometries.map((g) => sliceLocation(g!)).sort((a, b) => a - b);
-  const gaps = locations.slice(1).map((l, i) => l - locations[i]).filter((g) => g > 1e-6).sort((a, b) => a - b);
-  return gaps.length === 0 ? null : gaps[Math.floor((gaps.length - 1) / 2)];
+  const gaps = locations.slice(1).map((l, i) => l - locations[i]);
+  const minGapMm = Math.min(...gaps);
+  const maxGapMm = Math.max(...gaps);
+  const mean = (locations[locations.length - 1] - locations[0]) / gaps.length;
+  return maxGapMm - minGapMm > 0.01 * mean ? { minGapMm, maxGapMm } : null;
 }
 
 export interface LabelVolume {
@@ -31,16 +55,27 @@ export interface LabelVolume {
   ml: number;
 }
 
-// Volume of each listed label in a slices*rows*cols label volume, in mL (1 mL = 1000 mm³).
+// Volume of each listed label in a slices*rows*cols label volume, in mL (1 mL = 1000 mm³): each slice's pixels of
+// that label times the pixel area and the slice's thickness (sliceThicknessesMm, in the label volume's slice order).
 export function labelVolumes(
   labels: Uint8Array,
   values: readonly number[],
   pixelSpacing: readonly [number, number],
-  spacingMm: number,
+  thicknessesMm: readonly number[],
 ): LabelVolume[] {
-  const counts = labelCounts(labels);
-  const voxelMl = (pixelSpacing[0] * pixelSpacing[1] * spacingMm) / 1000;
-  return values.map((value) => ({ value, voxels: counts[value], ml: counts[value] * voxelMl }));
+  const slices = thicknessesMm.length;
+  const pixels = labels.length / slices;
+  if (!Number.isInteger(pixels)) throw new Error(`a label volume of ${labels.length} voxels is not ${slices} slices`);
+  const volumes = values.map((value) => ({ value, voxels: 0, ml: 0 }));
+  for (let k = 0; k < slices; ++k) {
+    const counts = labelCounts(labels, k * pixels, pixels);
+    const voxelMl = (pixelSpacing[0] * pixelSpacing[1] * thicknessesMm[k]) / 1000;
+    for (const v of volumes) {
+      v.voxels += counts[v.value];
+      v.ml += counts[v.value] * voxelMl;
+    }
+  }
+  return volumes;
 }
 
 // Area of each listed label on one slice, in cm².
