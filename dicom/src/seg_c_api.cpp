@@ -149,8 +149,18 @@ Result<SeriesInfo> parse_series(const json::Value& d, Need need) {
     s.slice_thickness = t->number;
   }
   if (s.slices.size() > 1) {
-    const double first = dot(s.slices.front().position, s.normal), last = dot(s.slices.back().position, s.normal);
-    s.slice_spacing = std::abs(last - first) / double(s.slices.size() - 1);
+    std::vector<double> offsets;
+    offsets.reserve(s.slices.size());
+    for (const SliceInfo& slice : s.slices) offsets.push_back(dot(slice.position, s.normal));
+    std::sort(offsets.begin(), offsets.end());
+    double min_gap = offsets[1] - offsets[0], max_gap = min_gap;
+    for (size_t k = 2; k < offsets.size(); ++k) {
+      min_gap = std::min(min_gap, offsets[k] - offsets[k - 1]);
+      max_gap = std::max(max_gap, offsets[k] - offsets[k - 1]);
+    }
+    s.slice_spacing = (offsets.back() - offsets.front()) / double(offsets.size() - 1);
+    // read_ct_series's rule. A slice missing from the series (the viewer measures such a series and says so).
+    s.evenly_spaced = max_gap - min_gap <= 0.01 * s.slice_spacing;
   } else {
     s.slice_spacing = s.slice_thickness;
   }

@@ -335,7 +335,8 @@ Result<SegFile> write_seg(const SeriesInfo& source, std::span<const uint8_t> lab
     measures.set_text(tags::kPixelSpacing, decimal_strings(source.pixel_spacing_text, spacing, 2));
     const double thickness = source.slice_thickness > 0 ? source.slice_thickness : source.slice_spacing;
     measures.set_text(tags::kSliceThickness, format_decimal_string(thickness));
-    if (source.slice_spacing > 0)
+    // Stated only where it holds between every two slices: per-frame positions place a series with a slice missing.
+    if (source.slice_spacing > 0 && source.evenly_spaced)
       measures.set_text(tags::kSpacingBetweenSlices, format_decimal_string(source.slice_spacing));
   }
   std::vector<DataSet> per_frame;

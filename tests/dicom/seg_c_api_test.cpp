@@ -106,6 +106,43 @@ TEST(SegCApi, WriteThenReadGivesTheSameLabels) {
   EXPECT_EQ(back, labels);
 }
 
+// The shared Pixel Measures: SpacingBetweenSlices where the slices are evenly spaced, none where one is missing
+// (the viewer segments such a series; the frames' positions place it), and the read gives the labels back.
+TEST(SegCApi, StatesTheSliceSpacingOnlyWhereSlicesAreEvenlySpaced) {
+  using namespace cairn::dicom;
+  auto measures = [](const std::vector<uint8_t>& bytes) -> DataSet {
+    auto file = parse_part10(bytes, "seg.dcm");
+    if (!file.is_ok()) {
+      ADD_FAILURE() << file.status().message();
+      return {};
+    }
+    const auto* shared = file->dataset.sequence(tags::kSharedFunctionalGroupsSequence);
+    const auto* pixel = shared != nullptr && shared->size() == 1 ? shared->front().sequence(tags::kPixelMeasuresSequence)
+                                                                 : nullptr;
+    if (pixel == nullptr || pixel->size() != 1) {
+      ADD_FAILURE() << "no single Shared Functional Groups item with one Pixel Measures item";
+      return {};
+    }
+    return pixel->front();
+  };
+  const DataSet even = measures(write(series_json(), label_volume()).bytes);
+  EXPECT_EQ(even.number(tags::kSpacingBetweenSlices), 2.5);
+  EXPECT_EQ(even.number(tags::kSliceThickness), 2.5);
+
+  // Slice 2 missing: gaps of 2.5 and 5 mm.
+  std::vector<uint8_t> labels = label_volume();
+  labels.erase(labels.begin() + 2 * kPlane, labels.begin() + 3 * kPlane);
+  const std::string json = series_json({0, 1, 3});
+  const Written seg = write(json, labels);
+  const DataSet gapped = measures(seg.bytes);
+  EXPECT_FALSE(gapped.has(tags::kSpacingBetweenSlices)) << gapped.text(tags::kSpacingBetweenSlices).value_or("");
+  EXPECT_EQ(gapped.number(tags::kSliceThickness), 2.5);
+  std::vector<uint8_t> back(labels.size(), 7);
+  ASSERT_EQ(cairn_seg_read(seg.bytes.data(), seg.bytes.size(), json.data(), json.size(), back.data(), back.size(), nullptr), 0)
+      << cairn_seg_last_error();
+  EXPECT_EQ(back, labels);
+}
+
 TEST(SegCApi, UsesTheCallersUids) {
   std::string json = series_json();
   json.insert(json.size() - 1, ",\"seg_series_instance_uid\":\"2.25.31\",\"seg_sop_instance_uid\":\"2.25.32\"");

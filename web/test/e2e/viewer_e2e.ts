@@ -340,6 +340,15 @@ try {
   const gappedTotal = gapped.volumes!.reduce((sum, v) => sum + v.ml, 0);
   check(Math.abs(gappedTotal - total) < 0.01 * total, "its volume is within 1 % of the whole series' (the gap counted, not dropped)",
     `${gappedTotal.toFixed(1)} mL against ${total.toFixed(1)} mL`);
+  // Its SEG: stored, with per-frame positions and no SpacingBetweenSlices (there is no single spacing to state).
+  await page.click('#save-pacs');
+  await page.waitForFunction(() => /^Saved to the PACS: series /.test(document.getElementById('save-status')?.textContent ?? ''), null, { timeout: 120_000 });
+  const savedSeries = /series ([\d.]+),/.exec((await page.textContent('#save-status')) ?? '')?.[1] ?? '';
+  type Json = Record<string, { Value?: Json[] }>;
+  const segMetadata = (await (await fetch(`${orthanc.origin}/dicom-web/studies/${gappedStudyUid}/series/${savedSeries}/metadata`)).json()) as Json[];
+  const pixelMeasures = segMetadata[0]?.['52009229']?.Value?.[0]?.['00289110']?.Value?.[0];
+  check(pixelMeasures !== undefined && !('00180088' in pixelMeasures) && '00180050' in pixelMeasures,
+    'its SEG is saved without a SpacingBetweenSlices, with the SliceThickness', JSON.stringify(pixelMeasures));
 } finally {
   await browser.close();
   await orthanc.stop();

@@ -40,6 +40,9 @@ struct SeriesInfo {
   Vec3 row_direction{}, column_direction{}, normal{};  // normal = row x column
   double slice_thickness = 0;
   double slice_spacing = 0;       // between slice centres along the normal; SliceThickness for a single slice
+  // The gaps between slices agree within 1 % of slice_spacing (their mean). read_ct_series refuses other series; a
+  // series described to the SEG C API (the viewer's) may have a slice missing, and its SEG then states no spacing.
+  bool evenly_spaced = true;
   std::vector<SliceInfo> slices;  // ascending along the normal
 
   size_t pixels_per_slice() const { return size_t(rows) * size_t(columns); }
