@@ -6,7 +6,8 @@
 # Python references of the DICOM and segmentation tests), DCMTK and
 # dicom3tools (independent readers and the dciodvfy validator that the DICOM tests check Cairn's files with),
 # nginx, openssl, wrk, PostgreSQL and orthanc-postgresql (the deploy/ checks: nginx template, load, scale-out),
-# the AArch64 cross-compiler and qemu-user (the NEON kernel's tests), and the npm packages of the repository (ONNX Runtime for Node, the outside oracle).
+# the AArch64 cross-compiler and qemu-user (the NEON kernel's tests), and the npm packages of the repository
+# (ONNX Runtime for Node, the outside oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
