@@ -310,7 +310,7 @@ Result<CtSeries> read_ct_series(const std::string& directory, const std::string&
   info.slice_thickness = first.dataset.number(tags::kSliceThickness).value_or(0);
   if (headers.size() > 1) {
     info.slice_spacing = sum_gap / double(headers.size() - 1);
-    if (max_gap - min_gap > 0.01 * info.slice_spacing) {
+    if (!gaps_agree(min_gap, max_gap, info.slice_spacing)) {
       return io_error(directory + ": slices are not evenly spaced (gaps " + fixed3(min_gap) + ".." + fixed3(max_gap) +
                       " mm): a slice may be missing");
     }

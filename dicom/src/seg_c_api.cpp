@@ -159,8 +159,8 @@ Result<SeriesInfo> parse_series(const json::Value& d, Need need) {
       max_gap = std::max(max_gap, offsets[k] - offsets[k - 1]);
     }
     s.slice_spacing = (offsets.back() - offsets.front()) / double(offsets.size() - 1);
-    // read_ct_series's rule. A slice missing from the series (the viewer measures such a series and says so).
-    s.evenly_spaced = max_gap - min_gap <= 0.01 * s.slice_spacing;
+    // False where a slice is missing from the series (the viewer measures such a series and says so).
+    s.evenly_spaced = gaps_agree(min_gap, max_gap, s.slice_spacing);
   } else {
     s.slice_spacing = s.slice_thickness;
   }

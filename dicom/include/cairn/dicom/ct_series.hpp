@@ -22,6 +22,10 @@ struct SliceInfo {
   int instance_number = 0;
 };
 
+// Whether the gaps between adjacent slices (smallest and largest, along the normal) agree within 1 % of their mean:
+// otherwise a slice may be missing.
+inline bool gaps_agree(double min_gap, double max_gap, double mean_gap) { return max_gap - min_gap <= 0.01 * mean_gap; }
+
 // The series' geometry and identity, without pixels: enough to write a SEG that references it (also fillable from
 // DICOMweb metadata).
 struct SeriesInfo {
@@ -40,8 +44,8 @@ struct SeriesInfo {
   Vec3 row_direction{}, column_direction{}, normal{};  // normal = row x column
   double slice_thickness = 0;
   double slice_spacing = 0;       // between slice centres along the normal; SliceThickness for a single slice
-  // The gaps between slices agree within 1 % of slice_spacing (their mean). read_ct_series refuses other series; a
-  // series described to the SEG C API (the viewer's) may have a slice missing, and its SEG then states no spacing.
+  // gaps_agree of the gaps between slices. read_ct_series refuses other series; a series described to the SEG C API
+  // (the viewer's) may have a slice missing, and its SEG then states no spacing.
   bool evenly_spaced = true;
   std::vector<SliceInfo> slices;  // ascending along the normal
 
