@@ -10,7 +10,7 @@ import { DicomWebClient, DicomWebError } from './dicomweb.js';
 import type { SegInfo, SegmentationSpec, SegWriteInfo } from '../../engine/engine.js';
 import { formatPatientPosition, patientPosition } from './geometry.js';
 import { InferenceService, timeLeftSeconds } from './inference.js';
-import { labelAreasCm2, labelCounts, labelVolumes, sliceThicknessesMm, unevenSpacing, type LabelVolume } from './measure.js';
+import { labelAreasCm2, labelCounts, labelVolumes, sliceVoxelVolumesMl, unevenSpacing, type LabelVolume } from './measure.js';
 import { userMessage } from './messages.js';
 import { checkCtSeries, WINDOW_PRESETS, type Window } from './pixels.js';
 import { SeriesFrames } from './series_frames.js';
@@ -388,7 +388,7 @@ function showSegOverlay(spec: SegmentationSpec | undefined): boolean {
       [COMPARE_ONLY_B, [60, 140, 255]],
     ] as const));
     const c = comparison(overlay, result);
-    const voxelMl = sliceVoxelMl(series);
+    const voxelMl = sliceVoxelVolumesMl(series.slices.map((x) => x.geometry));
     const fmt = (d: number | null) => (d === null ? '—' : d.toFixed(3));
     const volumes = voxelMl === null ? '' : (() => {
       const a = c.sliceVoxelsA.reduce((sum, n, k) => sum + n * voxelMl[k], 0);
@@ -416,13 +416,6 @@ function comparison(overlay: SegOverlay, result: SeriesResult): Comparison {
   const c = compareLabels(result.labels, overlay.labels, overlay.labels.length / overlay.pixels, overlay.pixels);
   comparisons.set(overlay.labels, { with: result.labels, result: c });
   return c;
-}
-
-// The volume of one voxel of each slice in mL (its thickness: sliceThicknessesMm).
-function sliceVoxelMl(s: SeriesFrames): number[] | null {
-  const thicknesses = sliceThicknessesMm(s.slices.map((x) => x.geometry));
-  const g = s.slices[0].geometry;
-  return thicknesses === null || g === null ? null : thicknesses.map((t) => (g.pixelSpacing[0] * g.pixelSpacing[1] * t) / 1000);
 }
 
 // A stored SEG series: its (first) instance, read in the worker, placed on the series it references, which opens.
@@ -887,9 +880,9 @@ function measureSeries(s: SeriesFrames, labels: Uint8Array, spec: SegmentationSp
   const pixels = rows * columns;
   const values = spec.splitLeftRight ? [1, 2] : [1];
   const geometries = s.slices.map((x) => x.geometry);
-  const thicknesses = sliceThicknessesMm(geometries);
+  const voxelMl = sliceVoxelVolumesMl(geometries);
   const g = s.slices[0].geometry;
-  const volumes = thicknesses === null || g === null ? null : labelVolumes(labels, values, g.pixelSpacing, thicknesses);
+  const volumes = voxelMl === null ? null : labelVolumes(labels, values, voxelMl);
   const sliceAreasCm2 = g === null ? null : s.slices.map((x, i) => {
     const counts = labelCounts(labels, i * pixels, pixels);
     return values.reduce((sum, v) => sum + counts[v], 0) * (x.geometry ?? g).pixelSpacing[0] * (x.geometry ?? g).pixelSpacing[1] / 100;

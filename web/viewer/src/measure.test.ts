@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DicomJson } from './dicom_json.js';
 import { geometryOf, sortInstances, type SliceGeometry } from './geometry.js';
-import { foregroundCount, labelAreasCm2, labelCounts, labelVolumes, sliceThicknessesMm, unevenSpacing } from './measure.js';
+import { foregroundCount, labelAreasCm2, labelCounts, labelVolumes, sliceThicknessesMm, sliceVoxelVolumesMl, unevenSpacing } from './measure.js';
 
 const metadata: DicomJson[] = JSON.parse(readFileSync(new URL('../fixtures/series_metadata.json', import.meta.url), 'utf8'));
 
@@ -55,16 +55,17 @@ describe('measurements', () => {
   it('gives volumes in mL and areas in cm² from pixel spacing and slice spacing', () => {
     // 2 slices of 2x3; voxel 0.5 x 0.8 x 2.5 mm = 1 mm³.
     const labels = Uint8Array.from([1, 1, 2, 0, 0, 0, 1, 2, 2, 2, 0, 255]);
-    const [right, left] = labelVolumes(labels, [1, 2], [0.5, 0.8], [2.5, 2.5]);
+    const [right, left] = labelVolumes(labels, [1, 2], sliceVoxelVolumesMl([axial(0), axial(2.5)])!);
     expect(right).toEqual({ value: 1, voxels: 3, ml: 0.003 });
     expect(left.voxels).toBe(4);
     expect(left.ml).toBeCloseTo(0.004, 12);
     // Per-slice thicknesses: the first slice's voxels count 2 mm³ each, the second's 3.
-    const [right2, left2] = labelVolumes(labels, [1, 2], [0.5, 0.8], [5, 7.5]);
+    expect(sliceVoxelVolumesMl([axial(0), axial(5), axial(12.5)])!.map((v) => v * 1000)).toEqual([2, 2.5, 3]);
+    const [right2, left2] = labelVolumes(labels, [1, 2], [0.002, 0.003]);
     expect(right2.voxels).toBe(3);
     expect(right2.ml).toBeCloseTo((2 * 2 + 1 * 3) / 1000, 12);
     expect(left2.ml).toBeCloseTo((1 * 2 + 3 * 3) / 1000, 12);
-    expect(() => labelVolumes(labels, [1], [0.5, 0.8], [1, 1, 1, 1, 1])).toThrow(/12 voxels is not 5 slices/);
+    expect(() => labelVolumes(labels, [1], [1, 1, 1, 1, 1])).toThrow(/12 voxels is not 5 slices/);
     const areas = labelAreasCm2(labels.subarray(6), [1, 2], axial(0));
     expect(areas[0]).toBeCloseTo(0.004, 12); // 1 pixel of 0.4 mm²
     expect(areas[1]).toBeCloseTo(0.012, 12);

@@ -55,24 +55,26 @@ export interface LabelVolume {
   ml: number;
 }
 
-// Volume of each listed label in a slices*rows*cols label volume, in mL (1 mL = 1000 mm³): each slice's pixels of
-// that label times the pixel area and the slice's thickness (sliceThicknessesMm, in the label volume's slice order).
-export function labelVolumes(
-  labels: Uint8Array,
-  values: readonly number[],
-  pixelSpacing: readonly [number, number],
-  thicknessesMm: readonly number[],
-): LabelVolume[] {
-  const slices = thicknessesMm.length;
+// The volume of one voxel of each slice in mL (1 mL = 1000 mm³), in the order given: the first slice's pixel area
+// times the slice's thickness (sliceThicknessesMm). null where those are unknown.
+export function sliceVoxelVolumesMl(geometries: readonly (SliceGeometry | null)[]): number[] | null {
+  const thicknesses = sliceThicknessesMm(geometries);
+  const g = geometries[0];
+  return thicknesses === null || g === null ? null : thicknesses.map((t) => (g.pixelSpacing[0] * g.pixelSpacing[1] * t) / 1000);
+}
+
+// Volume of each listed label in a slices*rows*cols label volume, in mL: each slice's pixels of that label times
+// that slice's voxel volume (sliceVoxelVolumesMl, in the label volume's slice order).
+export function labelVolumes(labels: Uint8Array, values: readonly number[], voxelMl: readonly number[]): LabelVolume[] {
+  const slices = voxelMl.length;
   const pixels = labels.length / slices;
   if (!Number.isInteger(pixels)) throw new Error(`a label volume of ${labels.length} voxels is not ${slices} slices`);
   const volumes = values.map((value) => ({ value, voxels: 0, ml: 0 }));
   for (let k = 0; k < slices; ++k) {
     const counts = labelCounts(labels, k * pixels, pixels);
-    const voxelMl = (pixelSpacing[0] * pixelSpacing[1] * thicknessesMm[k]) / 1000;
     for (const v of volumes) {
       v.voxels += counts[v.value];
-      v.ml += counts[v.value] * voxelMl;
+      v.ml += counts[v.value] * voxelMl[k];
     }
   }
   return volumes;
